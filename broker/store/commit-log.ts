@@ -1,0 +1,323 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { assert, err, ok } from '../../stdx';
+import type { Result } from '../../stdx';
+import { writeBlankMarker, BLANK_MARKER_BYTES } from '../../message';
+import type { FileError, MappedFile, MappedFileFactory } from './io/mapped-file';
+import { listOffsetFiles, offsetFileName, removeFile } from './files';
+
+export interface Segment {
+  readonly baseOffset: number;
+  readonly file: MappedFile;
+}
+
+/** Appending needs a segment that is not allocated yet: await `ensureSegment()` and retry. */
+export const NEED_SEGMENT = -1;
+
+/** Why a commit log could not be loaded. */
+export type CommitLogLoadError =
+  | FileError
+  | { readonly kind: 'layout'; readonly path: string; readonly message: string };
+
+/**
+ * The commit log: fixed-size segments named by their start offset, appended strictly in order. It
+ * knows bytes and offsets only; record encoding and validation live with the caller. A record
+ * never spans segments: when one does not fit, an 8-byte blank marker fills the segment's end and
+ * the record goes to the start of the next (RocketMQ's rule, FACTS 1.3).
+ *
+ * The next segment is allocated and pre-touched in the background as soon as the current one is
+ * taken into use, so a rollover does not wait for the disk.
+ */
+export class CommitLog {
+  private readonly segments: Segment[] = [];
+  private writeOffsetValue = 0;
+  private flushedOffsetValue = 0;
+  private allocation: Promise<Result<Segment, FileError>> | null = null;
+  private allocationBase = -1;
+  private flushing: Promise<number> | null = null;
+
+  constructor(
+    readonly dir: string,
+    readonly segmentBytes: number,
+    private readonly files: MappedFileFactory,
+    private readonly pretouch: boolean,
+  ) {
+    assert(Number.isSafeInteger(segmentBytes) && segmentBytes > BLANK_MARKER_BYTES, 'segment size too small');
+  }
+
+  /**
+   * Opens every segment found on disk. The last segment may be shorter than the configured size
+   * (a torn file): it is extended with zeros and recovery decides where its valid data ends. Any
+   * other segment of the wrong size, or a gap between segments, refuses the load.
+   */
+  async load(): Promise<Result<void, CommitLogLoadError>> {
+    fs.mkdirSync(this.dir, { recursive: true });
+    const { offsets, strangers } = listOffsetFiles(this.dir);
+    const unexpected = strangers.filter((n) => !n.endsWith('.tmp'));
+    if (unexpected.length > 0) {
+      return err({ kind: 'layout', path: this.dir, message: `unexpected files in commit log folder: ${unexpected.join(', ')}` });
+    }
+    for (let i = 0; i < offsets.length; i++) {
+      const base = offsets[i]!;
+      const file = path.join(this.dir, offsetFileName(base));
+      if (base % this.segmentBytes !== 0 || (i > 0 && base !== offsets[i - 1]! + this.segmentBytes)) {
+        return err({ kind: 'layout', path: file, message: `segment ${offsetFileName(base)} does not follow the previous one (segment size ${this.segmentBytes})` });
+      }
+      const isLast = i === offsets.length - 1;
+      const actual = fs.statSync(file).size;
+      if (isLast && actual < this.segmentBytes) {
+        if (actual === 0) {
+          // A segment whose allocation never started: nothing was ever written to it.
+          removeFile(file);
+          continue;
+        }
+        fs.truncateSync(file, this.segmentBytes);
+      }
+      const opened = await this.files.open(file, this.segmentBytes, { create: false });
+      if (!opened.ok) return opened;
+      this.segments.push({ baseOffset: base, file: opened.value });
+    }
+    const last = this.segments[this.segments.length - 1];
+    this.writeOffsetValue = last ? last.baseOffset + this.segmentBytes : 0;
+    this.flushedOffsetValue = this.writeOffsetValue;
+    return ok(undefined);
+  }
+
+  /** Offset of the first byte still stored. */
+  get minOffset(): number {
+    return this.segments.length > 0 ? this.segments[0]!.baseOffset : this.writeOffsetValue;
+  }
+
+  /** Offset where the next record goes (the end of the valid data). */
+  get writeOffset(): number {
+    return this.writeOffsetValue;
+  }
+
+  /** Everything before this offset has been made durable. */
+  get flushedOffset(): number {
+    return this.flushedOffsetValue;
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  segmentAt(index: number): Segment | undefined {
+    return this.segments[index];
+  }
+
+  /** The segment holding `offset`, if it is stored. */
+  segmentFor(offset: number): Segment | undefined {
+    if (this.segments.length === 0) return undefined;
+    const index = Math.floor((offset - this.segments[0]!.baseOffset) / this.segmentBytes);
+    return index >= 0 ? this.segments[index] : undefined;
+  }
+
+  /**
+   * Bytes [offset, offset + length) if they lie inside one stored segment and below the write
+   * offset. mmap: a zero-copy view.
+   */
+  read(offset: number, length: number): Buffer | undefined {
+    if (offset < this.minOffset || offset + length > this.writeOffsetValue || length < 0) return undefined;
+    const seg = this.segmentFor(offset);
+    if (!seg) return undefined;
+    const position = offset - seg.baseOffset;
+    if (position + length > this.segmentBytes) return undefined;
+    return seg.file.read(position, length);
+  }
+
+  /**
+   * Up to `maxBytes` bytes from `offset` to the end of its segment or the write offset, whichever
+   * is first. Used by recovery, dispatch and replication to walk the log.
+   */
+  readWindow(offset: number, maxBytes: number): Buffer | undefined {
+    const seg = this.segmentFor(offset);
+    if (!seg || offset >= this.writeOffsetValue) return undefined;
+    const position = offset - seg.baseOffset;
+    const end = Math.min(this.segmentBytes, position + maxBytes, this.writeOffsetValue - seg.baseOffset);
+    return seg.file.read(position, end - position);
+  }
+
+  /**
+   * Appends `length` bytes written by `fill(target, position, commitLogOffset)` and returns the
+   * record's commitLogOffset, or NEED_SEGMENT when the next segment is not ready yet.
+   */
+  append(length: number, fill: (target: Buffer, position: number, commitLogOffset: number) => void): number {
+    assert(length > 0 && length + BLANK_MARKER_BYTES <= this.segmentBytes, `record of ${length} bytes cannot fit a segment`);
+    for (;;) {
+      const seg = this.currentSegment();
+      if (!seg) return NEED_SEGMENT;
+      const position = this.writeOffsetValue - seg.baseOffset;
+      if (position + length + BLANK_MARKER_BYTES <= this.segmentBytes) {
+        const commitLogOffset = this.writeOffsetValue;
+        seg.file.writeWith(position, length, (target, offset) => fill(target, offset, commitLogOffset));
+        this.writeOffsetValue += length;
+        return commitLogOffset;
+      }
+      const remaining = this.segmentBytes - position;
+      seg.file.writeWith(position, BLANK_MARKER_BYTES, (target, offset) => writeBlankMarker(target, offset, remaining));
+      this.writeOffsetValue = seg.baseOffset + this.segmentBytes;
+    }
+  }
+
+  /**
+   * Appends raw bytes copied from a master at exactly `commitLogOffset` (replication). The bytes
+   * must stay within one segment; blank markers included, so offsets match the master's.
+   */
+  appendRaw(commitLogOffset: number, bytes: Buffer): Result<void, 'offset-mismatch' | 'need-segment' | 'crosses-segment'> {
+    if (commitLogOffset !== this.writeOffsetValue) return err('offset-mismatch');
+    const seg = this.currentSegment();
+    if (!seg) return err('need-segment');
+    const position = commitLogOffset - seg.baseOffset;
+    if (position + bytes.length > this.segmentBytes) return err('crosses-segment');
+    seg.file.write(position, bytes);
+    this.writeOffsetValue += bytes.length;
+    return ok(undefined);
+  }
+
+  /** When the log is positioned at a segment boundary (e.g. a replica starting mid-stream), sets where the next segment starts. */
+  resetEmpty(offset: number): void {
+    assert(this.segments.length === 0, 'resetEmpty needs an empty commit log');
+    assert(offset % this.segmentBytes === 0, 'an empty commit log restarts at a segment boundary');
+    this.writeOffsetValue = offset;
+    this.flushedOffsetValue = offset;
+  }
+
+  /** Makes sure a segment to append into exists; allocates (or awaits the background allocation of) the next one. */
+  async ensureSegment(): Promise<Result<void, FileError>> {
+    if (this.currentSegment()) return ok(undefined);
+    const base = this.writeOffsetValue;
+    assert(base % this.segmentBytes === 0, 'a new segment starts at a segment boundary');
+    const allocated = await this.allocate(base);
+    if (!allocated.ok) return allocated;
+    if (!this.currentSegment()) this.adopt(allocated.value);
+    return ok(undefined);
+  }
+
+  /**
+   * Cuts the log at `offset`: later segments are deleted and the rest of the containing segment is
+   * zeroed, so stale records behind the cut can never be revived.
+   */
+  truncate(offset: number): void {
+    assert(offset >= 0, 'truncate offset must not be negative');
+    while (this.segments.length > 0) {
+      const last = this.segments[this.segments.length - 1]!;
+      if (last.baseOffset < offset) break;
+      this.segments.pop();
+      last.file.close();
+      removeFile(last.file.path);
+    }
+    const last = this.segments[this.segments.length - 1];
+    if (last && offset < last.baseOffset + this.segmentBytes) last.file.discardFrom(offset - last.baseOffset);
+    if (this.segments.length === 0 && offset % this.segmentBytes !== 0) {
+      // Nothing left to hold the cut: restart at the segment boundary below it.
+      offset -= offset % this.segmentBytes;
+    }
+    this.writeOffsetValue = this.segments.length === 0 ? offset : Math.max(offset, this.segments[0]!.baseOffset);
+    this.flushedOffsetValue = Math.min(this.flushedOffsetValue, this.writeOffsetValue);
+    this.dropAllocationBeyond();
+  }
+
+  /** Flushes everything appended so far; concurrent callers share one flush. Returns the durable offset. */
+  flush(): Promise<number> {
+    if (this.flushing) return this.flushing.then(() => this.flush());
+    const target = this.writeOffsetValue;
+    if (target <= this.flushedOffsetValue) return Promise.resolve(this.flushedOffsetValue);
+    const pending: Promise<void>[] = [];
+    for (const seg of this.segments) {
+      const end = seg.baseOffset + this.segmentBytes;
+      if (end > this.flushedOffsetValue && seg.baseOffset < target) pending.push(seg.file.flush());
+    }
+    this.flushing = Promise.all(pending).then(
+      () => {
+        this.flushing = null;
+        this.flushedOffsetValue = Math.max(this.flushedOffsetValue, Math.min(target, this.writeOffsetValue));
+        return this.flushedOffsetValue;
+      },
+      (e: unknown) => {
+        this.flushing = null;
+        throw e;
+      },
+    );
+    return this.flushing;
+  }
+
+  flushSync(): void {
+    for (const seg of this.segments) {
+      if (seg.baseOffset + this.segmentBytes > this.flushedOffsetValue) seg.file.flushSync();
+    }
+    this.flushedOffsetValue = this.writeOffsetValue;
+  }
+
+  /**
+   * Deletes the oldest segments while `shouldDelete(segment, newestInLog)` says so, never the
+   * segment being written. Returns the deleted segments' base offsets.
+   */
+  deleteOldest(shouldDelete: (seg: Segment) => boolean, maxCount: number): number[] {
+    const deleted: number[] = [];
+    while (deleted.length < maxCount && this.segments.length > 1) {
+      const first = this.segments[0]!;
+      if (first.baseOffset + this.segmentBytes > this.writeOffsetValue) break;
+      if (!shouldDelete(first)) break;
+      this.segments.shift();
+      first.file.close();
+      removeFile(first.file.path);
+      deleted.push(first.baseOffset);
+    }
+    return deleted;
+  }
+
+  async close(): Promise<void> {
+    const pending = this.allocation;
+    this.allocation = null;
+    if (pending) {
+      const r = await pending;
+      if (r.ok && !this.segments.includes(r.value)) {
+        // A pre-allocated segment nobody wrote into: leave no empty file behind.
+        r.value.file.close();
+        removeFile(r.value.file.path);
+      }
+    }
+    for (const seg of this.segments) seg.file.close();
+    this.segments.length = 0;
+  }
+
+  private currentSegment(): Segment | undefined {
+    const last = this.segments[this.segments.length - 1];
+    if (last && this.writeOffsetValue < last.baseOffset + this.segmentBytes && this.writeOffsetValue >= last.baseOffset) return last;
+    return undefined;
+  }
+
+  private adopt(seg: Segment): void {
+    const last = this.segments[this.segments.length - 1];
+    assert(!last || last.baseOffset + this.segmentBytes === seg.baseOffset, 'segments must be contiguous');
+    this.segments.push(seg);
+    seg.file.advise('sequential');
+    // Start allocating the following segment now so the next rollover finds it ready.
+    void this.allocate(seg.baseOffset + this.segmentBytes);
+  }
+
+  private allocate(base: number): Promise<Result<Segment, FileError>> {
+    if (this.allocation && this.allocationBase === base) return this.allocation;
+    const file = path.join(this.dir, offsetFileName(base));
+    const promise = this.files.open(file, this.segmentBytes, { create: true, pretouch: this.pretouch }).then((r) => {
+      if (this.allocation === promise && !r.ok) this.allocation = null; // let the next call retry
+      return r.ok ? ok({ baseOffset: base, file: r.value }) : r;
+    });
+    this.allocation = promise;
+    this.allocationBase = base;
+    return promise;
+  }
+
+  private dropAllocationBeyond(): void {
+    const pending = this.allocation;
+    if (!pending) return;
+    this.allocation = null;
+    void pending.then((r) => {
+      if (r.ok && !this.segments.includes(r.value)) {
+        r.value.file.close();
+        removeFile(r.value.file.path);
+      }
+    });
+  }
+}

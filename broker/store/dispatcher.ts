@@ -1,0 +1,209 @@
+import { checkRecord, readDispatchInfo, SysFlag } from '../../message';
+import type { CommitLog } from './commit-log';
+import type { ConsumeQueue } from './consume-queue';
+import type { IndexService } from './index/index';
+
+/** Bytes of commit log read per step; a record larger than this is read on its own. */
+const WINDOW_BYTES = 1024 * 1024;
+/** Records dispatched before yielding to the event loop, so dispatch never starves the network. */
+const MAX_RECORDS_PER_TURN = 20_000;
+/** Pause before retrying a dispatch that stalled on a full disk. */
+const STALL_RETRY_MS = 1000;
+
+export interface DispatchSink {
+  consumeQueue(topic: string, queueId: number): ConsumeQueue;
+  readonly index: IndexService | undefined;
+}
+
+export type DispatchFault = { readonly commitLogOffset: number; readonly reason: string };
+
+/**
+ * The reput loop: walks the commit log from `offset` and builds consume-queue and index entries
+ * from the records, so both can always be rebuilt from the log. After each step it announces
+ * "dispatched up to commitLogOffset X" (long polls and replication wait on it).
+ */
+export class Dispatcher {
+  private offsetValue: number;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private faultValue: DispatchFault | undefined;
+  private stalled: string | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** Store time of the last dispatched record (checkpoint field). */
+  lastStoreTimestamp = 0;
+
+  constructor(
+    private readonly commitLog: CommitLog,
+    private readonly sink: DispatchSink,
+    startOffset: number,
+    /** Dispatch stops at this offset (the write offset; later the replication-confirmed offset). */
+    private readonly limit: () => number,
+    private readonly onDispatched: (commitLogOffset: number) => void,
+  ) {
+    this.offsetValue = startOffset;
+  }
+
+  /** Every record below this offset has its consume-queue and index entries written. */
+  get offset(): number {
+    return this.offsetValue;
+  }
+
+  /** Set when dispatch met a record it cannot read; dispatch stays stopped until restart. */
+  get fault(): DispatchFault | undefined {
+    return this.faultValue;
+  }
+
+  /** Asks for a dispatch pass soon; passes never overlap. */
+  schedule(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.runUntilCaughtUp());
+  }
+
+  /** Dispatches everything up to the limit; resolves when caught up. */
+  async catchUp(): Promise<void> {
+    while (this.running) await this.running;
+    if (this.offsetValue < this.limit() && !this.faultValue) {
+      this.running = this.runUntilCaughtUp();
+      await this.running;
+    }
+  }
+
+  /** Repositions dispatch (after truncation). */
+  reset(offset: number): void {
+    this.offsetValue = offset;
+    this.faultValue = undefined;
+  }
+
+  private async runUntilCaughtUp(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        await this.pass();
+      } while ((this.again || this.offsetValue < this.limit()) && !this.faultValue && !this.stalled);
+    } catch (e) {
+      // Allocation failures (a full disk) stall dispatch; it retries until space returns.
+      this.stalled = e instanceof Error ? e.message : String(e);
+    } finally {
+      this.running = null;
+    }
+    if (this.stalled && !this.retryTimer) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.stalled = undefined;
+        this.schedule();
+      }, STALL_RETRY_MS);
+      this.retryTimer.unref();
+    }
+  }
+
+  /** Why dispatch is waiting (e.g. no disk space for a consume-queue file), if it is. */
+  get stallReason(): string | undefined {
+    return this.stalled;
+  }
+
+  stop(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  private async pass(): Promise<void> {
+    let records = 0;
+    const start = this.offsetValue;
+    try {
+      while (this.offsetValue < this.limit() && records < MAX_RECORDS_PER_TURN) {
+        const window = this.commitLog.readWindow(this.offsetValue, WINDOW_BYTES);
+        if (!window) break;
+        const consumed = await this.dispatchWindow(window);
+        if (consumed < 0) break;
+        records += consumed;
+      }
+    } finally {
+      if (this.offsetValue !== start) this.onDispatched(this.offsetValue);
+    }
+  }
+
+  /** Dispatches the records of one window; returns how many, or -1 when nothing could be done. */
+  private async dispatchWindow(window: Buffer): Promise<number> {
+    let position = 0;
+    let records = 0;
+    while (position < window.length && this.offsetValue < this.limit()) {
+      const check = checkRecord(window, position, window.length - position, {
+        checkBodyCrc: false,
+        requireRecordCrc: false,
+        expectedCommitLogOffset: this.offsetValue,
+      });
+      if (check.kind === 'incomplete') {
+        if (position > 0 || check.needBytes <= window.length) break;
+        // A record larger than the window: read exactly it (absent while it is still arriving).
+        const whole = this.commitLog.read(this.offsetValue, check.needBytes);
+        if (!whole) break;
+        window = whole;
+        continue;
+      }
+      if (check.kind === 'invalid') {
+        this.faultValue = { commitLogOffset: this.offsetValue, reason: check.reason };
+        break;
+      }
+      if (check.kind === 'blank') {
+        this.offsetValue += check.size;
+        return records + 1; // the next record is in the next segment
+      }
+      let pending = this.dispatchRecord(window, position);
+      while (pending) {
+        await pending;
+        pending = this.dispatchRecord(window, position); // idempotent: finishes what was missing
+      }
+      position += check.size;
+      this.offsetValue += check.size;
+      records++;
+    }
+    return records === 0 ? -1 : records;
+  }
+
+  /**
+   * Writes the record's consume-queue and index entries. Returns a promise only when a file must
+   * be allocated first; the caller awaits it and calls again (both writes are idempotent).
+   */
+  private dispatchRecord(buf: Buffer, position: number): Promise<void> | null {
+    const info = readDispatchInfo(buf, position);
+    this.lastStoreTimestamp = info.storeTimestamp;
+    const tranType = info.sysFlag & SysFlag.TRANSACTION_MASK;
+    if (tranType === 0 || tranType === SysFlag.TRANSACTION_COMMIT) {
+      const cq = this.sink.consumeQueue(info.topic, info.queueId);
+      let outcome = cq.put(info.queueOffset, info.commitLogOffset, info.size, info.tagsCode);
+      if (outcome === 'mismatch') {
+        // The queue remembers another record at this offset (a stale tail): the log wins.
+        cq.truncateFrom(info.queueOffset);
+        outcome = cq.put(info.queueOffset, info.commitLogOffset, info.size, info.tagsCode);
+      }
+      if (outcome === 'need-file') {
+        return cq.addFile().then((added) => {
+          if (!added.ok) throw new Error(`cannot allocate a consume-queue file for ${info.topic}/${info.queueId}: ${describe(added.error)}`);
+        });
+      }
+    }
+    const index = this.sink.index;
+    if (index && tranType !== SysFlag.TRANSACTION_ROLLBACK && (info.keys !== undefined || info.uniqKey !== undefined)) {
+      const outcome = index.put({
+        topic: info.topic,
+        keys: info.keys,
+        uniqKey: info.uniqKey,
+        commitLogOffset: info.commitLogOffset,
+        storeTimestamp: info.storeTimestamp,
+      });
+      if (outcome !== 'ok') {
+        return index.roll().then((rolled) => {
+          if (!rolled.ok) throw new Error(`cannot allocate an index file: ${describe(rolled.error)}`);
+        });
+      }
+    }
+    return null;
+  }
+}
+
+function describe(e: { kind: string; message?: string }): string {
+  return e.message ? `${e.kind}: ${e.message}` : e.kind;
+}

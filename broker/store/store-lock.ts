@@ -1,0 +1,50 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { err, ok } from '../../stdx';
+import type { Result } from '../../stdx';
+
+/**
+ * `<storeDir>/lock` holds the pid of the process that owns the store, so two brokers never open
+ * one store. A lock left by a dead process is taken over.
+ */
+export class StoreLock {
+  private held = false;
+  private readonly file: string;
+
+  constructor(dir: string) {
+    this.file = path.join(dir, 'lock');
+  }
+
+  acquire(): Result<void, string> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        fs.writeFileSync(this.file, String(process.pid), { flag: 'wx' });
+        this.held = true;
+        return ok(undefined);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      const owner = Number(fs.readFileSync(this.file, 'utf8').trim());
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+        return err(`store is locked by running process ${owner} (${this.file})`);
+      }
+      if (owner === process.pid) return err(`store is already open in this process (${this.file})`);
+      fs.rmSync(this.file, { force: true });
+    }
+    return err(`cannot take the store lock ${this.file}`);
+  }
+
+  release(): void {
+    if (this.held) fs.rmSync(this.file, { force: true });
+    this.held = false;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
