@@ -1,0 +1,365 @@
+/**
+ * One remoting connection over a connected socket, used by both the server and the client: frames in
+ * and out, requests correlated with responses by opaque, incoming requests dispatched to handlers.
+ *
+ * Limits and flow control:
+ * - outgoing requests awaiting a response are capped (`maxPendingRequests`) and each has a timeout;
+ *   when the connection closes every pending request fails at once with REMOTING_CLOSED;
+ * - new outgoing requests are refused while the socket holds more than `maxWriteBufferBytes` unsent;
+ * - incoming requests being handled are capped by count and by frame bytes; past either cap the
+ *   connection stops reading the socket, so TCP pushes back on the sender;
+ * - with `pauseReadsOnWriteBackpressure` (the server), a socket whose writes return false is not read
+ *   until it drains: a peer that does not read its responses cannot make us buffer without bound.
+ *   The client leaves it off; if both ends paused reads while their writes were blocked they could
+ *   deadlock each other.
+ * Bodies are written without copying: header and body are two writes inside one cork.
+ */
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import type { DecodedFrame, FrameParts, RemotingCommand, SerializeTypeCode } from '../protocol';
+import {
+  FrameDecoder,
+  RemotingFlag,
+  ResponseCode,
+  encodeFrameParts,
+  isOneway,
+  isResponse,
+  makeResponse,
+  requestCodeName,
+} from '../protocol';
+import type { Result } from '../stdx';
+import { AssertionError, assert, err, ok } from '../stdx';
+import { RemotingError, RemotingErrorCode } from './errors';
+import type { Logger } from './logger';
+import type { RequestHandler } from './processors';
+
+/** Serialize responses as the request was serialized. */
+export const SAME_AS_REQUEST = 'same-as-request';
+
+export interface ConnectionOptions {
+  readonly maxFrameBytes: number;
+  readonly maxPendingRequests: number;
+  readonly maxInflightRequests: number;
+  readonly maxInflightBytes: number;
+  readonly maxWriteBufferBytes: number;
+  readonly pauseReadsOnWriteBackpressure: boolean;
+  readonly requestSerializeType: SerializeTypeCode;
+  readonly responseSerializeType: SerializeTypeCode | typeof SAME_AS_REQUEST;
+  /** Close after this long without traffic; 0 = never. */
+  readonly idleTimeoutMs: number;
+  readonly logger: Logger;
+  readonly handler: RequestHandler;
+}
+
+export interface ConnectionEvents {
+  close: [reason: string];
+}
+
+interface PendingRequest {
+  readonly code: number;
+  readonly timer: NodeJS.Timeout;
+  readonly resolve: (result: Result<RemotingCommand, RemotingError>) => void;
+}
+
+const OPAQUE_MAX = 0x7fff_ffff;
+
+function isThenable<T>(value: unknown): value is PromiseLike<T> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+export class RemotingConnection extends EventEmitter<ConnectionEvents> {
+  /** `host:port` of the peer, as Java prints channel addresses. */
+  readonly remoteAddress: string;
+  readonly localAddress: string;
+  private readonly decoder: FrameDecoder;
+  private readonly pending = new Map<number, PendingRequest>();
+  private readonly backlog: DecodedFrame[] = [];
+  private nextOpaque = 0;
+  private inflightRequests = 0;
+  private inflightBytes = 0;
+  private writeBlocked = false;
+  private readsPaused = false;
+  private closeReason: string | undefined;
+
+  constructor(
+    readonly id: number,
+    private readonly socket: Socket,
+    private readonly options: ConnectionOptions,
+  ) {
+    super();
+    assert(options.maxPendingRequests > 0 && options.maxInflightRequests > 0, 'connection limits must be positive');
+    this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
+    this.localAddress = formatAddress(socket.localAddress, socket.localPort);
+    this.decoder = new FrameDecoder({ maxFrameBytes: options.maxFrameBytes });
+    socket.setNoDelay(true);
+    if (options.idleTimeoutMs > 0) {
+      socket.setTimeout(options.idleTimeoutMs, () => this.close(`idle for ${options.idleTimeoutMs} ms`));
+    }
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (error) => this.close(`socket error: ${error.message}`));
+    socket.on('close', () => this.close('connection closed by peer'));
+  }
+
+  get isClosed(): boolean {
+    return this.closeReason !== undefined;
+  }
+
+  /** Why the connection closed; undefined while open. */
+  get closedBecause(): string | undefined {
+    return this.closeReason;
+  }
+
+  /** Outgoing requests awaiting a response. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Incoming requests being handled. */
+  get inflightCount(): number {
+    return this.inflightRequests;
+  }
+
+  /** Whether reading from the socket is paused for flow control. */
+  get isReadPaused(): boolean {
+    return this.readsPaused;
+  }
+
+  get isWriteBlocked(): boolean {
+    return this.writeBlocked;
+  }
+
+  /** Unsent bytes queued in the socket. */
+  get writeBufferBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Sends a request and waits for its response; the opaque is assigned here. */
+  invoke(request: RemotingCommand, timeoutMs: number): Promise<Result<RemotingCommand, RemotingError>> {
+    assert(Number.isFinite(timeoutMs) && timeoutMs > 0, `invoke timeout must be positive, got ${timeoutMs}`);
+    assert(!isResponse(request) && !isOneway(request), 'invoke takes a two-way request');
+    if (this.pending.size >= this.options.maxPendingRequests) {
+      return Promise.resolve(err(this.error(RemotingErrorCode.TOO_MANY_PENDING, `${this.pending.size} requests already await responses`)));
+    }
+    const opaque = this.allocateOpaque();
+    const parts = this.encodeOutgoing({ ...request, opaque, flag: request.flag & ~RemotingFlag.ONEWAY });
+    if (!parts.ok) return Promise.resolve(parts);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(opaque);
+        resolve(err(this.error(RemotingErrorCode.TIMEOUT, `no response to ${requestCodeName(request.code)} within ${timeoutMs} ms`)));
+      }, timeoutMs);
+      this.pending.set(opaque, { code: request.code, timer, resolve });
+      this.writeFrame(parts.value);
+    });
+  }
+
+  /** Sends a request marked oneway; nothing comes back. */
+  invokeOneway(request: RemotingCommand): Result<void, RemotingError> {
+    assert(!isResponse(request), 'invokeOneway takes a request');
+    const parts = this.encodeOutgoing({ ...request, opaque: this.allocateOpaque(), flag: request.flag | RemotingFlag.ONEWAY });
+    if (!parts.ok) return parts;
+    this.writeFrame(parts.value);
+    return ok(undefined);
+  }
+
+  /** Closes the socket and fails every pending request. Idempotent; the first reason wins. */
+  close(reason = 'closed locally'): void {
+    if (this.closeReason !== undefined) return;
+    this.closeReason = reason;
+    for (const [opaque, request] of this.pending) {
+      clearTimeout(request.timer);
+      request.resolve(err(this.error(RemotingErrorCode.CLOSED, `connection closed before the response to ${requestCodeName(request.code)} (opaque ${opaque}): ${reason}`)));
+    }
+    this.pending.clear();
+    this.backlog.length = 0;
+    this.socket.destroy();
+    this.emit('close', reason);
+  }
+
+  private error(code: RemotingErrorCode, message: string): RemotingError {
+    return new RemotingError(code, message, this.remoteAddress);
+  }
+
+  private allocateOpaque(): number {
+    // Skips opaques still pending after a wrap-around; the pending cap guarantees a free one.
+    do {
+      this.nextOpaque = this.nextOpaque >= OPAQUE_MAX ? 0 : this.nextOpaque + 1;
+    } while (this.pending.has(this.nextOpaque));
+    return this.nextOpaque;
+  }
+
+  /** Checks that the request may be sent now and encodes it. */
+  private encodeOutgoing(request: RemotingCommand): Result<FrameParts, RemotingError> {
+    if (this.closeReason !== undefined) return err(this.error(RemotingErrorCode.CLOSED, `connection is closed: ${this.closeReason}`));
+    if (this.socket.writableLength > this.options.maxWriteBufferBytes) {
+      return err(this.error(RemotingErrorCode.WRITE_BUFFER_FULL, `${this.socket.writableLength} unsent bytes exceed ${this.options.maxWriteBufferBytes}`));
+    }
+    const parts = encodeFrameParts(request, this.options.requestSerializeType, this.options.maxFrameBytes);
+    if (!parts.ok) return err(this.error(RemotingErrorCode.FRAME_TOO_LARGE, parts.error.message));
+    return parts;
+  }
+
+  private writeFrame(parts: FrameParts): void {
+    if (this.closeReason !== undefined) return;
+    let flushed: boolean;
+    if (parts.body === undefined) {
+      flushed = this.socket.write(parts.header);
+    } else {
+      this.socket.cork();
+      this.socket.write(parts.header);
+      flushed = this.socket.write(parts.body);
+      this.socket.uncork();
+    }
+    if (!flushed && !this.writeBlocked) {
+      this.writeBlocked = true;
+      this.socket.once('drain', () => {
+        this.writeBlocked = false;
+        this.pump();
+      });
+      this.updateReadFlow();
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    const { frames, error } = this.decoder.push(chunk);
+    for (const frame of frames) {
+      if (this.closeReason !== undefined) return;
+      if (isResponse(frame.command)) this.onResponse(frame.command);
+      else this.backlog.push(frame);
+    }
+    if (error !== undefined) {
+      this.options.logger.warn('closing connection: malformed frame', {
+        connectionId: this.id,
+        remoteAddress: this.remoteAddress,
+        kind: error.kind,
+        reason: error.message,
+      });
+      this.close(`malformed frame: ${error.kind}: ${error.message}`);
+      return;
+    }
+    this.pump();
+  }
+
+  private onResponse(response: RemotingCommand): void {
+    const request = this.pending.get(response.opaque);
+    if (request === undefined) {
+      // Normal after a timeout: the answer came too late.
+      this.options.logger.info('response matches no pending request', {
+        connectionId: this.id,
+        remoteAddress: this.remoteAddress,
+        opaque: response.opaque,
+        code: response.code,
+      });
+      return;
+    }
+    this.pending.delete(response.opaque);
+    clearTimeout(request.timer);
+    request.resolve(ok(response));
+  }
+
+  private canStartRequest(): boolean {
+    if (this.closeReason !== undefined) return false;
+    if (this.options.pauseReadsOnWriteBackpressure && this.writeBlocked) return false;
+    if (this.inflightRequests >= this.options.maxInflightRequests) return false;
+    // One request is always admitted so a single frame above the byte cap still gets served.
+    return this.inflightRequests === 0 || this.inflightBytes < this.options.maxInflightBytes;
+  }
+
+  /** Starts queued requests while the limits allow, then decides whether to keep reading. */
+  private pump(): void {
+    while (this.backlog.length > 0 && this.canStartRequest()) {
+      const frame = this.backlog.shift();
+      assert(frame !== undefined, 'backlog emptied underneath the pump');
+      this.startRequest(frame);
+    }
+    this.updateReadFlow();
+  }
+
+  private updateReadFlow(): void {
+    if (this.closeReason !== undefined) return;
+    const shouldPause = this.backlog.length > 0 || !this.canStartRequest();
+    if (shouldPause && !this.readsPaused) {
+      this.readsPaused = true;
+      this.socket.pause();
+    } else if (!shouldPause && this.readsPaused) {
+      this.readsPaused = false;
+      this.socket.resume();
+    }
+  }
+
+  private startRequest(frame: DecodedFrame): void {
+    this.inflightRequests++;
+    this.inflightBytes += frame.frameBytes;
+    const request = frame.command;
+    let result: ReturnType<RequestHandler>;
+    try {
+      result = this.options.handler(request, this);
+    } catch (error) {
+      this.finishRequest(frame, this.handlerFailed(request, error));
+      return;
+    }
+    if (isThenable<RemotingCommand | null>(result)) {
+      result.then(
+        (response) => this.finishRequest(frame, response),
+        (error: unknown) => this.finishRequest(frame, this.handlerFailed(request, error)),
+      );
+    } else {
+      this.finishRequest(frame, result);
+    }
+  }
+
+  private handlerFailed(request: RemotingCommand, error: unknown): RemotingCommand {
+    // Assertion failures are bugs: log them loudly, but one bad request must not stop the server.
+    const log = error instanceof AssertionError ? this.options.logger.error : this.options.logger.warn;
+    log.call(this.options.logger, 'request handler failed', {
+      connectionId: this.id,
+      remoteAddress: this.remoteAddress,
+      code: request.code,
+      opaque: request.opaque,
+      error: describe(error),
+      stack: error instanceof Error ? error.stack : undefined,
+    });
+    return makeResponse(request, ResponseCode.SYSTEM_ERROR, describe(error));
+  }
+
+  private finishRequest(frame: DecodedFrame, response: RemotingCommand | null): void {
+    this.inflightRequests--;
+    this.inflightBytes -= frame.frameBytes;
+    if (this.closeReason !== undefined) return;
+    if (response !== null && !isOneway(frame.command)) this.writeResponse(frame, response);
+    this.pump();
+  }
+
+  private writeResponse(frame: DecodedFrame, response: RemotingCommand): void {
+    const request = frame.command;
+    const type = this.options.responseSerializeType === SAME_AS_REQUEST ? frame.serializeType : this.options.responseSerializeType;
+    const normalized = { ...response, opaque: request.opaque, flag: (response.flag | RemotingFlag.RESPONSE) & ~RemotingFlag.ONEWAY };
+    let parts: Result<FrameParts, { message: string }>;
+    try {
+      parts = encodeFrameParts(normalized, type, this.options.maxFrameBytes);
+    } catch (error) {
+      // A handler built a malformed command (an assertion in the encoder): a bug, answered like a throw.
+      parts = err({ message: describe(error) });
+    }
+    if (!parts.ok) {
+      this.options.logger.error('response cannot be encoded', {
+        connectionId: this.id,
+        remoteAddress: this.remoteAddress,
+        code: request.code,
+        reason: parts.error.message,
+      });
+      parts = encodeFrameParts(makeResponse(request, ResponseCode.SYSTEM_ERROR, `response not sent: ${parts.error.message}`), type);
+      assert(parts.ok, 'a bare error response always encodes');
+    }
+    this.writeFrame(parts.value);
+  }
+}
+
+function formatAddress(host: string | undefined, port: number | undefined): string {
+  const h = host ?? 'unknown';
+  return `${h.includes(':') ? `[${h}]` : h}:${port ?? 0}`;
+}
