@@ -61,6 +61,8 @@ export class RemotingClient extends EventEmitter<RemotingClientEvents> {
   private readonly processors = new ProcessorTable();
   private readonly connections = new Map<string, RemotingConnection>();
   private readonly dialing = new Map<string, Dial>();
+  /** Abort functions of dials in progress, so `close` need not wait for connect timeouts. */
+  private readonly dialAborts = new Set<() => void>();
   private readonly connectionOptions: ConnectionOptions;
   private readonly connectTimeoutMs: number;
   private readonly maxConnections: number;
@@ -128,6 +130,7 @@ export class RemotingClient extends EventEmitter<RemotingClientEvents> {
   /** Closes every connection; pending requests fail with REMOTING_CLOSED. Later calls fail the same way. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const abort of [...this.dialAborts]) abort();
     for (const connection of [...this.connections.values()]) connection.close('client closing');
     await Promise.all([...this.dialing.values()]);
   }
@@ -155,22 +158,22 @@ export class RemotingClient extends EventEmitter<RemotingClientEvents> {
   private dial(addr: string, host: string, port: number, timeoutMs: number): Dial {
     return new Promise((resolve) => {
       const socket = connect({ host, port });
-      const fail = (code: RemotingErrorCode, message: string): void => {
+      const settle = (result: Result<RemotingConnection, RemotingError>): void => {
         clearTimeout(timer);
-        socket.destroy();
-        resolve(err(new RemotingError(code, message, addr)));
+        this.dialAborts.delete(abort);
+        resolve(result);
       };
+      const fail = (code: RemotingErrorCode, message: string): void => {
+        socket.destroy();
+        settle(err(new RemotingError(code, message, addr)));
+      };
+      const abort = (): void => fail(RemotingErrorCode.CLOSED, 'client closed while connecting');
+      this.dialAborts.add(abort);
       const timer = setTimeout(() => fail(RemotingErrorCode.CONNECT_TIMEOUT, `not connected within ${timeoutMs} ms`), timeoutMs);
       socket.once('error', (error) => fail(RemotingErrorCode.CONNECT_FAILED, `cannot connect: ${error.message}`));
       socket.once('connect', () => {
-        clearTimeout(timer);
         socket.removeAllListeners('error');
-        if (this.closed) {
-          socket.destroy();
-          resolve(err(new RemotingError(RemotingErrorCode.CLOSED, 'client closed while connecting', addr)));
-          return;
-        }
-        resolve(ok(this.adopt(addr, socket)));
+        settle(ok(this.adopt(addr, socket)));
       });
     });
   }
