@@ -1,4 +1,5 @@
 import { encodeProperties, parseHostAddress, PropertyKey } from '../message';
+import type { HostAddress } from '../message';
 import type { PutMessageInput } from '../broker/store';
 import { loadNativeMmap, nativeMmapLoadError } from '../native';
 
@@ -16,9 +17,13 @@ export function storeIoModes(): IoModeName[] {
   return ['fs'];
 }
 
-const bornHost = parseHostAddress('10.1.2.3:50000');
-const storeHost = parseHostAddress('192.168.0.1:10911');
-if (!bornHost.ok || !storeHost.ok) throw new Error('bad test host');
+function host(text: string): HostAddress {
+  const r = parseHostAddress(text);
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}
+const bornHost = host('10.1.2.3:50000');
+const storeHost = host('192.168.0.1:10911');
 
 export interface SampleOptions {
   readonly topic?: string;
@@ -44,8 +49,8 @@ export function sampleMessage(seq: number, o: SampleOptions = {}): PutMessageInp
     properties: encodeProperties(props),
     sysFlag: o.sysFlag ?? 0,
     bornTimestamp: 1_700_000_000_000 + seq,
-    bornHost: bornHost.value,
-    storeHost: storeHost.value,
+    bornHost,
+    storeHost,
     reconsumeTimes: 0,
     preparedTransactionOffset: 0,
   };

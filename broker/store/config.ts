@@ -66,8 +66,11 @@ export const DEFAULT_STORE_CONFIG: Omit<StoreConfig, 'storeDir' | 'ioMode'> = {
   diskFullRatio: 0.9,
 };
 
-/** Room a record needs beyond its body: headers, topic and properties (at most 32767 bytes). */
-export const RECORD_OVERHEAD_LIMIT_BYTES = 64 * 1024;
+/**
+ * Room a segment must leave beyond the largest body for headers, topic and typical properties. A
+ * record that still does not fit (huge properties in a tiny segment) is refused as MESSAGE_ILLEGAL.
+ */
+export const RECORD_OVERHEAD_RESERVE_BYTES = 1024;
 
 /** Every problem with a config, reported at once (empty when valid). */
 export function validateStoreConfig(c: StoreConfig): string[] {
@@ -88,9 +91,9 @@ export function validateStoreConfig(c: StoreConfig): string[] {
   positiveInt('cleanIntervalMs', c.cleanIntervalMs);
   if (c.flushMode !== 'async' && c.flushMode !== 'sync') problems.push(`flushMode must be async or sync, got ${String(c.flushMode)}`);
   if (c.ioMode !== 'mmap' && c.ioMode !== 'fs') problems.push(`ioMode must be mmap or fs, got ${String(c.ioMode)}`);
-  if (c.commitLogSegmentBytes < c.maxMessageSizeBytes + RECORD_OVERHEAD_LIMIT_BYTES + 8) {
+  if (c.commitLogSegmentBytes < c.maxMessageSizeBytes + RECORD_OVERHEAD_RESERVE_BYTES) {
     problems.push(
-      `commitLogSegmentBytes (${c.commitLogSegmentBytes}) must hold the largest record: maxMessageSizeBytes + ${RECORD_OVERHEAD_LIMIT_BYTES + 8}`,
+      `commitLogSegmentBytes (${c.commitLogSegmentBytes}) must hold the largest message: at least maxMessageSizeBytes + ${RECORD_OVERHEAD_RESERVE_BYTES}`,
     );
   }
   if (!(c.diskCleanRatio > 0 && c.diskCleanRatio <= 1)) problems.push(`diskCleanRatio must be in (0, 1], got ${c.diskCleanRatio}`);

@@ -7,6 +7,8 @@ import { MessageStore, PutStatus } from '.';
 import type { StoreConfig } from '.';
 
 afterAll(cleanupTempDirs);
+// Hundreds of reopen cycles per case; each is a few fsyncs.
+jest.setTimeout(300_000);
 
 const SEGMENT = 16 * 1024;
 const CONFIG: Partial<StoreConfig> = {
@@ -117,12 +119,12 @@ describe.each(storeIoModes())('crash recovery (%s mode)', (ioMode) => {
   }
 
   it.each([
-    ['after a crash', true],
-    ['after a clean shutdown', false],
-  ])('truncating the last segment at every byte of its last records leaves exactly the intact prefix (%s)', async (_label, crashed) => {
-    const tail = written.slice(-3);
+    ['after a crash', true, 2],
+    ['after a clean shutdown', false, 1],
+  ])('truncating the last segment at every byte of its last records leaves exactly the intact prefix (%s)', async (_label, crashed, records) => {
+    const tail = written.slice(-records);
     const from = tail[0]!.commitLogOffset - lastSegmentBase;
-    const to = tail[2]!.commitLogOffset + tail[2]!.size - lastSegmentBase;
+    const to = tail[tail.length - 1]!.commitLogOffset + tail[tail.length - 1]!.size - lastSegmentBase;
     for (let cut = from; cut <= to; cut++) {
       const dir = copyTemplate(crashed);
       fs.truncateSync(lastSegmentFile(dir), cut);
@@ -140,7 +142,7 @@ describe.each(storeIoModes())('crash recovery (%s mode)', (ioMode) => {
     const tail = written.slice(-4);
     const from = tail[0]!.commitLogOffset;
     const to = tail[3]!.commitLogOffset + tail[3]!.size;
-    for (let i = 0; i < 60; i++) {
+    for (let i = 0; i < 40; i++) {
       const at = from + Math.floor(random() * (to - from));
       const dir = copyTemplate(crashed);
       const file = lastSegmentFile(dir);

@@ -61,11 +61,11 @@ describe.each(storeIoModes())('store faults and services (%s mode)', (ioMode) =>
     const store = new MessageStore({ storeDir: dir, ioMode, ...SMALL }, { files });
     expect((await store.open()).ok).toBe(true);
     let seq = 0;
-    // Fill the first segment, then make the disk full so the second cannot be allocated.
-    while (store.commitLogMaxOffset < 48 * 1024) expectPut(await store.putMessage(sampleMessage(seq++, { bodyBytes: 2000 })));
+    // Make the disk full: the segment allocated ahead of time still fills, the one after cannot be created.
+    expectPut(await store.putMessage(sampleMessage(seq++, { bodyBytes: 2000 })));
     files.diskFull = true;
     let refused: PutMessageResult | undefined;
-    for (let i = 0; i < 20 && !refused; i++) {
+    for (let i = 0; i < 200 && !refused; i++) {
       const r = await store.putMessage(sampleMessage(seq, { bodyBytes: 2000 }));
       if (r.status === PutStatus.PUT_OK) seq++;
       else refused = r;
