@@ -83,6 +83,7 @@ export class RemotingConnection extends EventEmitter<ConnectionEvents> {
   private inflightBytes = 0;
   private writeBlocked = false;
   private readsPaused = false;
+  private pumping = false;
   private closeReason: string | undefined;
 
   constructor(
@@ -271,10 +272,18 @@ export class RemotingConnection extends EventEmitter<ConnectionEvents> {
 
   /** Starts queued requests while the limits allow, then decides whether to keep reading. */
   private pump(): void {
-    while (this.backlog.length > 0 && this.canStartRequest()) {
-      const frame = this.backlog.shift();
-      assert(frame !== undefined, 'backlog emptied underneath the pump');
-      this.startRequest(frame);
+    // A synchronous handler finishes inside startRequest and calls pump again; the outer loop already
+    // re-checks the backlog, so the nested call returns at once instead of recursing once per frame.
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.backlog.length > 0 && this.canStartRequest()) {
+        const frame = this.backlog.shift();
+        assert(frame !== undefined, 'backlog emptied underneath the pump');
+        this.startRequest(frame);
+      }
+    } finally {
+      this.pumping = false;
     }
     this.updateReadFlow();
   }

@@ -365,3 +365,21 @@ describe('RemotingServer limits', () => {
     expect(reasons).toEqual(['idle for 100 ms']);
   });
 });
+
+test('twenty thousand tiny frames written at once are all served, in order', async () => {
+  const { server, port } = await startServer();
+  let handled = 0;
+  server.register(RequestCode.UPDATE_CONSUMER_OFFSET, () => {
+    handled++;
+    return null;
+  });
+  server.register(RequestCode.GET_MIN_OFFSET, (request) => makeResponse(request, ResponseCode.SUCCESS));
+  const socket = await rawConnect(port);
+  const oneway = frameBytes(makeRequest(RequestCode.UPDATE_CONSUMER_OFFSET, { oneway: true }));
+  const count = 20_000;
+  const reply = readFrames(socket, 1);
+  socket.write(Buffer.concat([...Array.from({ length: count }, () => oneway), frameBytes(makeRequest(RequestCode.GET_MIN_OFFSET, { opaque: 7 }))]));
+  const [frame] = await reply;
+  expect(frame?.command.opaque).toBe(7);
+  expect(handled).toBe(count);
+});
