@@ -28,12 +28,14 @@ export class FaultyFiles implements MappedFileFactory {
   }
 
   private wrap(file: MappedFile): MappedFile {
-    const counter = this;
+    const countFlush = (path: string) => {
+      if (/[/\\]commitlog[/\\]/.test(path)) this.commitLogFlushes++;
+    };
     return new Proxy(file, {
       get(target, prop) {
         if (prop === 'flush') {
           return () => {
-            if (/[/\\]commitlog[/\\]/.test(target.path)) counter.commitLogFlushes++;
+            countFlush(target.path);
             return target.flush();
           };
         }
