@@ -7,7 +7,7 @@ import { MessageStore, PutStatus } from '.';
 import type { StoreConfig } from '.';
 
 afterAll(cleanupTempDirs);
-// Hundreds of reopen cycles per case; each is a few fsyncs.
+// Hundreds of reopen cycles per case (on tmpfs where available: this checks recovery logic, not the disk).
 jest.setTimeout(300_000);
 
 const SEGMENT = 16 * 1024;
@@ -46,7 +46,7 @@ describe.each(storeIoModes())('crash recovery (%s mode)', (ioMode) => {
   let lastSegmentBase: number;
 
   beforeAll(async () => {
-    template = tempDir();
+    template = tempDir('rocket-template-', { inMemory: true });
     const store = new MessageStore({ storeDir: template, ioMode, ...CONFIG });
     expect((await store.open()).ok).toBe(true);
     written = [];
@@ -72,7 +72,7 @@ describe.each(storeIoModes())('crash recovery (%s mode)', (ioMode) => {
   };
 
   const copyTemplate = (crashed: boolean): string => {
-    const dir = tempDir('rocket-recovery-');
+    const dir = tempDir('rocket-recovery-', { inMemory: true });
     fs.cpSync(template, dir, { recursive: true });
     if (crashed) fs.writeFileSync(path.join(dir, 'abort'), '1');
     return dir;
@@ -90,7 +90,9 @@ describe.each(storeIoModes())('crash recovery (%s mode)', (ioMode) => {
       expect(store.getMaxQueueOffset('TopicTest', q)).toBe(expected.length);
       const got = store.getMessages({ topic: 'TopicTest', queueId: q, queueOffset: 0, maxCount: 1000 });
       expect(got.records.map((r) => decodeRecord(r, 0).commitLogOffset)).toEqual(expected.map((w) => w.commitLogOffset));
-      got.records.forEach((r, i) => expect(Buffer.from(decodeRecord(r, 0).body)).toEqual(sampleBody(expected[i]!.seq, 40 + (expected[i]!.seq % 7) * 30)));
+      // Plain Buffer comparison: jest's deep equality walks buffers byte by byte and dominates the run.
+      const damaged = got.records.filter((r, i) => !Buffer.from(decodeRecord(r, 0).body).equals(sampleBody(expected[i]!.seq, 40 + (expected[i]!.seq % 7) * 30)));
+      expect(damaged).toHaveLength(0);
     }
     // The index forgets the cut records and keeps the intact ones.
     if (intact < written.length) expect(store.queryMessages('TopicTest', `key-${intact}`, 4, 0, Date.now() + 1e6).records).toHaveLength(0);
@@ -104,7 +106,7 @@ describe.each(storeIoModes())('crash recovery (%s mode)', (ioMode) => {
 
   /** Every consume queue file equals the one built from scratch out of the commit log alone. */
   async function expectQueuesEqualRebuilt(dir: string): Promise<void> {
-    const rebuilt = tempDir('rocket-rebuilt-');
+    const rebuilt = tempDir('rocket-rebuilt-', { inMemory: true });
     fs.cpSync(path.join(dir, 'commitlog'), path.join(rebuilt, 'commitlog'), { recursive: true });
     fs.writeFileSync(path.join(rebuilt, 'abort'), '1');
     const store = new MessageStore({ storeDir: rebuilt, ioMode, ...CONFIG });
@@ -119,8 +121,8 @@ describe.each(storeIoModes())('crash recovery (%s mode)', (ioMode) => {
   }
 
   it.each([
-    ['after a crash', true, 2],
-    ['after a clean shutdown', false, 1],
+    ['after a crash', true, 3],
+    ['after a clean shutdown', false, 3],
   ])('truncating the last segment at every byte of its last records leaves exactly the intact prefix (%s)', async (_label, crashed, records) => {
     const tail = written.slice(-records);
     const from = tail[0]!.commitLogOffset - lastSegmentBase;
@@ -142,7 +144,7 @@ describe.each(storeIoModes())('crash recovery (%s mode)', (ioMode) => {
     const tail = written.slice(-4);
     const from = tail[0]!.commitLogOffset;
     const to = tail[3]!.commitLogOffset + tail[3]!.size;
-    for (let i = 0; i < 40; i++) {
+    for (let i = 0; i < 60; i++) {
       const at = from + Math.floor(random() * (to - from));
       const dir = copyTemplate(crashed);
       const file = lastSegmentFile(dir);
