@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ManualClock } from '../../stdx';
-import { decodeRecord, javaStringHashCode, MessageMagic, PropertyKey, SysFlag } from '../../message';
+import { decodeRecord, javaStringHashCode, MessageMagic, parseHostAddress, PropertyKey, SysFlag } from '../../message';
 import { cleanupTempDirs, tempDir } from '../../testing/temp';
 import { sampleBody, sampleMessage, storeIoModes } from '../../testing/store';
 import { MessageStore, PutStatus, GetStatus } from '.';
@@ -173,6 +173,22 @@ describe.each(storeIoModes())('MessageStore (%s mode)', (ioMode) => {
     ok(await store.putMessage(sampleMessage(1)));
     await store.waitDispatched();
     expect(store.getMaxQueueOffset('TopicTest', 0)).toBe(1);
+    await store.close();
+  });
+
+  it('sizes records exactly for IPv6 hosts without v6 flags and properties lacking the final separator', async () => {
+    const store = await open(tempDir());
+    const v6 = parseHostAddress('[2001:db8::1]:10911');
+    if (!v6.ok) throw new Error(v6.error);
+    const r = ok(await store.putMessage({ ...sampleMessage(0), bornHost: v6.value, storeHost: v6.value, sysFlag: 0, properties: 'TAGS\u0001TagA' }));
+    const after = ok(await store.putMessage(sampleMessage(1)));
+    expect(after.records[0]!.commitLogOffset).toBe(r.records[0]!.commitLogOffset + r.records[0]!.size);
+    await store.waitDispatched();
+    const got = store.getMessages({ topic: 'TopicTest', queueId: 0, queueOffset: 0, maxCount: 2 });
+    const first = decodeRecord(got.records[0]!, 0);
+    expect(first.sysFlag & (SysFlag.BORNHOST_V6 | SysFlag.STOREHOST_V6)).toBe(SysFlag.BORNHOST_V6 | SysFlag.STOREHOST_V6);
+    expect(first.properties.get('TAGS')).toBe('TagA');
+    expect(decodeRecord(got.records[1]!, 0).queueOffset).toBe(1);
     await store.close();
   });
 

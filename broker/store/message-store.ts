@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { err, ok, systemClock } from '../../stdx';
+import { assert, err, ok, systemClock } from '../../stdx';
 import type { Clock, Result } from '../../stdx';
-import { encodeRecord, magicForTopic, MAX_PROPERTIES_BYTES, RECORD_CRC_BYTES, recordLength, SysFlag, validateTopicName } from '../../message';
+import { effectiveSysFlag, encodeRecord, magicForTopic, MAX_PROPERTIES_BYTES, recordLength, storedPropertiesLength, SysFlag, validateTopicName } from '../../message';
 import { CommitLog, NEED_SEGMENT } from './commit-log';
 import { CheckpointFile } from './checkpoint';
 import type { Checkpoint } from './checkpoint';
@@ -212,7 +212,8 @@ export class MessageStore {
     if (!Number.isInteger(common.queueId) || common.queueId < 0 || common.queueId > 0x7fffffff) {
       return { status: PutStatus.MESSAGE_ILLEGAL, reason: `invalid queueId ${common.queueId}` };
     }
-    const crcBytes = this.config.recordCrc ? RECORD_CRC_BYTES : 0;
+    // The host address sizes decide the v6 flags, whatever the caller passed.
+    const sysFlag = effectiveSysFlag(common);
     const magic = magicForTopic(topic.value);
     const props: Buffer[] = [];
     const lengths: number[] = [];
@@ -222,11 +223,12 @@ export class MessageStore {
         return { status: PutStatus.MESSAGE_ILLEGAL, reason: `message body of ${m.body.length} bytes exceeds maxMessageSizeBytes ${this.config.maxMessageSizeBytes}` };
       }
       const p = Buffer.from(m.properties, 'utf8');
-      if (p.length + crcBytes > MAX_PROPERTIES_BYTES) {
-        return { status: PutStatus.PROPERTIES_SIZE_EXCEEDED, reason: `properties of ${p.length} bytes exceed ${MAX_PROPERTIES_BYTES - crcBytes}` };
+      const storedProps = storedPropertiesLength(p, this.config.recordCrc);
+      if (storedProps > MAX_PROPERTIES_BYTES) {
+        return { status: PutStatus.PROPERTIES_SIZE_EXCEEDED, reason: `properties of ${p.length} bytes exceed ${MAX_PROPERTIES_BYTES - (storedProps - p.length)}` };
       }
       props.push(p);
-      const len = recordLength(common.sysFlag, m.body.length, topic.value.length, p.length + crcBytes, magic);
+      const len = recordLength(sysFlag, m.body.length, topic.value.length, storedProps, magic);
       lengths.push(len);
       total += len;
     }
@@ -247,7 +249,7 @@ export class MessageStore {
         for (let i = 0; i < messages.length; i++) {
           const m = messages[i]!;
           const queueOffset = consumesOffsets ? firstQueueOffset + i : 0;
-          const written = encodeRecord(
+          const written: number = encodeRecord(
             target,
             p,
             {
@@ -255,7 +257,7 @@ export class MessageStore {
               flag: m.flag,
               queueOffset,
               commitLogOffset: o,
-              sysFlag: common.sysFlag,
+              sysFlag,
               bornTimestamp: common.bornTimestamp,
               bornHost: common.bornHost,
               storeTimestamp,
@@ -268,6 +270,7 @@ export class MessageStore {
             },
             { recordCrc: this.config.recordCrc },
           );
+          assert(written === lengths[i], 'encoded record length differs from the reserved length');
           records.push({ commitLogOffset: o, size: written, queueOffset, storeTimestamp });
           p += written;
           o += written;
