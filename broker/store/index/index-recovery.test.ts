@@ -72,6 +72,18 @@ describe.each(ioModeCases())('IndexService recovery and retention over $mode fil
       expect([s.fileCount, s.maxIndexedOffset]).toEqual([0, -1]);
     });
 
+    it('drops a newest file whose header was never written (a crash right after allocating it), found by the kill -9 test', async () => {
+      const s = await nineRecords();
+      s.close();
+      const names = indexFiles();
+      const size = fs.statSync(path.join(dir, 'index', names[0]!)).size;
+      const orphan = '99991231235959999';
+      fs.writeFileSync(path.join(dir, 'index', orphan), Buffer.alloc(size));
+      const again = await opened({ maxHashSlots: 8, maxIndexCount: 7 });
+      expect(indexFiles()).toEqual(names);
+      expect(again.query('t', 'r9', 4, ...ALL_TIME)).toEqual([900]);
+    });
+
     it('truncateFrom deletes the straddling and later files and reports where to re-dispatch', async () => {
       const s = await nineRecords();
       const files = indexFiles();

@@ -2,11 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { assert, err, ok } from '../../../stdx';
 import type { Clock, Result } from '../../../stdx';
-import type { FileError, MappedFileFactory } from '../io/mapped-file';
+import type { FileError, MappedFile, MappedFileFactory } from '../io/mapped-file';
 import { isIndexFileName, nextIndexFileName } from './file-names';
 import { IndexFile } from './index-file';
 import type { HashedKey } from './index-file';
-import { assertGeometry, emptyHeader, fileSizeBytes, indexKey, indexKeyHash } from './layout';
+import { assertGeometry, emptyHeader, fileSizeBytes, HEADER_BYTES, indexKey, indexKeyHash } from './layout';
 import type { IndexGeometry } from './layout';
 
 export interface IndexConfig {
@@ -90,10 +90,16 @@ export class IndexService {
       for (const f of loaded) f.close();
       return err(error);
     };
-    for (const name of names.value) {
+    for (const [i, name] of names.value.entries()) {
       const file = path.join(this.dir, name);
       const opened = await this.factory.open(file, fileSizeBytes(this.geometry), { create: false });
       if (!opened.ok) return fail(opened.error);
+      if (i === names.value.length - 1 && isNeverInitialized(opened.value)) {
+        // A crash between allocating the newest file and writing its header: it holds nothing.
+        opened.value.close();
+        fs.rmSync(file, { force: true });
+        continue;
+      }
       const indexFile = IndexFile.load(opened.value, this.geometry);
       if (typeof indexFile === 'string') {
         opened.value.close();
@@ -317,4 +323,11 @@ function deleteFile(f: IndexFile): void {
 
 function corrupt(file: string, message: string): FileError {
   return { kind: 'io', path: file, code: CORRUPT_CODE, message };
+}
+
+/** An all-zero header: the file was allocated but its header never written (indexCount starts at 1). */
+function isNeverInitialized(file: MappedFile): boolean {
+  const header = file.read(0, HEADER_BYTES);
+  for (let i = 0; i < header.length; i++) if (header[i] !== 0) return false;
+  return true;
 }
