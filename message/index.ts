@@ -30,6 +30,7 @@ export {
   MAX_V2_TOPIC_BYTES,
   MIN_RECORD_BYTES,
   RecordPos,
+  storeTimestampPos,
   recordLength,
   magicForTopic,
   storedPropertiesLength,

@@ -52,7 +52,7 @@ function message(body: Buffer, seq: number, queueId: number): PutMessageInput {
 
 async function openStore(mode: FileIoMode, extra: Partial<StoreConfig>): Promise<MessageStore> {
   const dir = fs.mkdtempSync(path.join(root, `${mode}-`));
-  const store = new MessageStore({ storeDir: dir, ioMode: mode, commitLogSegmentBytes: 256 * 1024 * 1024, ...extra });
+  const store = new MessageStore({ storeDir: dir, ioMode: mode, ...extra });
   const r = await store.open();
   if (!r.ok) throw new Error(r.error.message);
   return store;

@@ -1,6 +1,6 @@
 import { err, ok } from '../../stdx';
 import type { Result } from '../../stdx';
-import { checkRecord, readDispatchInfo } from '../../message';
+import { checkRecord, readDispatchInfo, RecordPos, storeTimestampPos } from '../../message';
 import type { CommitLog } from './commit-log';
 import { BLANK_ENTRY_SIZE, CQ_ENTRY_BYTES, entryCommitLogOffset, entrySize, entryTagsCode } from './consume-queue';
 import type { ConsumeQueueTable } from './consume-queue-table';
@@ -11,9 +11,6 @@ import type { GetMessageRequest, GetMessageResult, QueryMessageResult } from './
 
 /** Consume-queue entries examined per read at most, matched or not (bounds a filtered scan). */
 const MAX_ENTRIES_SCANNED = 16_000;
-/** Byte offset of the store timestamp in a record with an IPv4 born host; +12 for IPv6. */
-const STORE_TIMESTAMP_AT_V4 = 56;
-const BORNHOST_V6 = 0x10;
 
 const noRelease = (): void => undefined;
 
@@ -141,10 +138,7 @@ export class StoreReader {
   private storeTimeAt(topic: string, queueId: number, queueOffset: number): number | undefined {
     const e = this.queues.find(topic, queueId)?.entryAt(queueOffset);
     if (!e || e.size === BLANK_ENTRY_SIZE) return undefined;
-    const head = this.commitLog.read(e.commitLogOffset, STORE_TIMESTAMP_AT_V4 + 12 + 8);
-    if (!head) return undefined;
-    const at = head.readInt32BE(36) & BORNHOST_V6 ? STORE_TIMESTAMP_AT_V4 + 12 : STORE_TIMESTAMP_AT_V4;
-    return Number(head.readBigInt64BE(at));
+    return storeTimestampAt(this.commitLog, e.commitLogOffset);
   }
 
   private readHeld(commitLogOffset: number, size: number, held: MappedFile[]): Buffer | undefined {
@@ -154,6 +148,14 @@ export class StoreReader {
     if (record && !held.includes(seg.file) && seg.file.hold()) held.push(seg.file);
     return record;
   }
+}
+
+/** Store time of the record at `commitLogOffset`, read from its header alone. */
+export function storeTimestampAt(commitLog: CommitLog, commitLogOffset: number): number | undefined {
+  const sysFlag = commitLog.read(commitLogOffset + RecordPos.SYS_FLAG, 4)?.readInt32BE(0);
+  if (sysFlag === undefined) return undefined;
+  const at = commitLog.read(commitLogOffset + storeTimestampPos(sysFlag), 8);
+  return at ? Number(at.readBigInt64BE(0)) : undefined;
 }
 
 function empty(status: GetMessageResult['status'], next: number, min: number, max: number): GetMessageResult {

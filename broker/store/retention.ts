@@ -4,6 +4,7 @@ import type { CommitLog, Segment } from './commit-log';
 import type { StoreConfig } from './config';
 import type { ConsumeQueueTable } from './consume-queue-table';
 import type { IndexService } from './index/index';
+import { storeTimestampAt } from './reader';
 
 /** Fraction of the store's filesystem in use, 0..1. */
 export type DiskUsageProbe = (dir: string) => Promise<number>;
@@ -15,8 +16,6 @@ export const statfsUsage: DiskUsageProbe = async (dir) => {
 
 /** Segments deleted per pass at most, so one pass never stalls the event loop for long. */
 const MAX_DELETES_PER_PASS = 10;
-/** Byte offset of the store timestamp in a record with an IPv4 born host; +12 for IPv6. */
-const STORE_TIMESTAMP_AT_V4 = 56;
 
 interface RetentionHooks {
   /** Segments not yet dispatched are never deleted. */
@@ -102,9 +101,8 @@ export class Retention {
   private newestTimeIn(seg: Segment): number {
     const next = this.commitLog.segmentFor(seg.baseOffset + this.commitLog.segmentBytes);
     if (!next) return Number.MAX_SAFE_INTEGER;
-    const head = this.commitLog.read(next.baseOffset, STORE_TIMESTAMP_AT_V4 + 20);
-    if (!head || head.readInt32BE(0) <= 0) return Number.MAX_SAFE_INTEGER;
-    const at = head.readInt32BE(36) & 0x10 ? STORE_TIMESTAMP_AT_V4 + 12 : STORE_TIMESTAMP_AT_V4;
-    return Number(head.readBigInt64BE(at));
+    const size = this.commitLog.read(next.baseOffset, 4)?.readInt32BE(0);
+    if (size === undefined || size <= 0) return Number.MAX_SAFE_INTEGER;
+    return storeTimestampAt(this.commitLog, next.baseOffset) ?? Number.MAX_SAFE_INTEGER;
   }
 }
