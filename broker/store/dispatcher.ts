@@ -79,10 +79,14 @@ export class Dispatcher {
 
   private async runUntilCaughtUp(): Promise<void> {
     try {
+      let progressed: boolean;
       do {
         this.again = false;
+        const before = this.offsetValue;
         await this.pass();
-      } while ((this.again || this.offsetValue < this.limit()) && !this.faultValue && !this.stalled);
+        progressed = this.offsetValue !== before;
+        // A record still arriving (replication sends raw bytes) stops the loop until more comes.
+      } while ((this.again || (progressed && this.offsetValue < this.limit())) && !this.faultValue && !this.stalled);
     } catch (e) {
       // Allocation failures (a full disk) stall dispatch; it retries until space returns.
       this.stalled = e instanceof Error ? e.message : String(e);

@@ -133,6 +133,15 @@ describe.each(storeIoModes())('store faults and services (%s mode)', (ioMode) =>
       offset += bytes.length;
     }
     expect((await replica.appendRaw(offset + 5, Buffer.alloc(10))).ok).toBe(false);
+    // A record that arrives in two pieces is dispatched once it is whole (and the first piece does not spin).
+    const tailStart = replica.commitLogMaxOffset;
+    expectPut(await master.putMessage(sampleMessage(80, { queueId: 0, bodyBytes: 1500, keys: 'k80' })));
+    const tail = master.readRaw(tailStart, 10_000)!;
+    expect((await replica.appendRaw(tailStart, tail.subarray(0, 100))).ok).toBe(true);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(replica.dispatchedOffset).toBe(tailStart);
+    expect((await replica.appendRaw(tailStart + 100, tail.subarray(100))).ok).toBe(true);
+    offset = tailStart + tail.length;
     await replica.waitDispatched();
     for (const q of [0, 1]) {
       const a = master.getMessages({ topic: 'TopicTest', queueId: q, queueOffset: 0, maxCount: 100 });
@@ -144,6 +153,7 @@ describe.each(storeIoModes())('store faults and services (%s mode)', (ioMode) =>
     await replica.truncateTo(cutAt);
     expect(replica.commitLogMaxOffset).toBe(cutAt);
     expect(replica.getMaxQueueOffset('TopicTest', 0)).toBe(30);
+    expect(replica.queryMessages('TopicTest', 'k80', 10, 0, Date.now() + 60_000).records).toHaveLength(0);
     expect(replica.queryMessages('TopicTest', 'k79', 10, 0, Date.now() + 60_000).records).toHaveLength(0);
     expect(replica.queryMessages('TopicTest', 'k2', 10, 0, Date.now() + 60_000).records).toHaveLength(1);
     // Appending after the cut continues the queues where they stop.
