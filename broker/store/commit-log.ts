@@ -175,14 +175,6 @@ export class CommitLog {
     return ok(undefined);
   }
 
-  /** When the log is positioned at a segment boundary (e.g. a replica starting mid-stream), sets where the next segment starts. */
-  resetEmpty(offset: number): void {
-    assert(this.segments.length === 0, 'resetEmpty needs an empty commit log');
-    assert(offset % this.segmentBytes === 0, 'an empty commit log restarts at a segment boundary');
-    this.writeOffsetValue = offset;
-    this.flushedOffsetValue = offset;
-  }
-
   /** Makes sure a segment to append into exists; allocates (or awaits the background allocation of) the next one. */
   async ensureSegment(): Promise<Result<void, FileError>> {
     if (this.currentSegment()) return ok(undefined);

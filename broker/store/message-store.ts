@@ -160,9 +160,11 @@ export class MessageStore {
     const end = scan.endOffset;
     if (scan.damage) this.events.warn('commit log tail cut during recovery', { offset: end, reason: scan.damage });
     this.commitLog.truncate(end);
-    if (this.commitLog.segmentCount === 0 && end > 0) this.commitLog.resetEmpty(end - (end % this.commitLog.segmentBytes));
     this.queues.truncateBeyond(end);
-    const indexRebuildFrom = this.index ? await this.index.truncateFrom(end) : undefined;
+    // After a crash the index may hold a header newer than its durable entries (a power loss keeps
+    // whichever pages reached the disk), so index files past the last durable point are rebuilt.
+    const indexCut = clean ? end : Math.min(end, plan.redispatchFromOffset);
+    const indexRebuildFrom = this.index ? await this.index.truncateFrom(indexCut) : undefined;
     const redispatchFrom = Math.max(this.commitLog.minOffset, Math.min(plan.redispatchFromOffset, indexRebuildFrom ?? Infinity, end));
 
     const sink = { consumeQueue: (topic: string, queueId: number) => this.queues.consumeQueue(topic, queueId), index: this.index };
