@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 
 /** RocketMQ names segment files by their 20-digit, zero-padded start offset. */
 export function offsetFileName(offset: number): string {
@@ -29,27 +28,4 @@ export function listOffsetFiles(dir: string): { offsets: number[]; strangers: st
 
 export function removeFile(file: string): void {
   fs.rmSync(file, { force: true });
-}
-
-/** Writes a small file atomically: temp file, fsync, rename, fsync of the folder. */
-export function writeFileAtomic(file: string, data: Buffer | string): void {
-  const tmp = `${file}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  fsyncDir(path.dirname(file));
-}
-
-export function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
