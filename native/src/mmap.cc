@@ -410,7 +410,11 @@ class PretouchWorker : public MappingWorker {
     for (size_t at = 0; at < range_.length; at += page) {
       // Stop early if the file was unmapped meanwhile: touching anonymous memory only wastes RAM.
       if ((at / page) % 256 == 0 && mapping_->detached.load()) return 0;
-      start[at] = 0;
+      // A read, not a write: it maps the page cache page without dirtying it. Writing zeros would
+      // queue the whole file for writeback and slow every later flush (measured: sync-flush
+      // appends 20-25% slower), and could race an append into the same page.
+      volatile uint8_t sink = start[at];
+      (void)sink;
     }
     return 0;
   }
@@ -439,7 +443,7 @@ Napi::Value MsyncAsync(const Napi::CallbackInfo& info) {
   return (new MsyncWorker(env, "msync", info[0], mapping, range))->Start();
 }
 
-// pretouchAsync(buffer, offset, length) -> Promise<void>; writes a zero byte into every page.
+// pretouchAsync(buffer, offset, length) -> Promise<void>; reads one byte of every page.
 Napi::Value PretouchAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Mapping* mapping = ReadMapping(info, 0);
