@@ -196,7 +196,7 @@ export class MessageStore {
   }
 
   /** Appends one message. Resolves per the flush mode once the message is durable enough to acknowledge. */
-  async putMessage(input: PutMessageInput): Promise<PutMessageResult> {
+  putMessage(input: PutMessageInput): Promise<PutMessageResult> {
     return this.putBatch(input, [input]);
   }
 
