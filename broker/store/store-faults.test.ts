@@ -50,7 +50,7 @@ describe.each(storeIoModes())('store faults and services (%s mode)', (ioMode) =>
     const store = new MessageStore({ storeDir: tempDir(), ioMode, ...SMALL, flushMode: 'async' });
     expect((await store.open()).ok).toBe(true);
     const r = expectPut(await store.putMessage(sampleMessage(0)));
-    for (let i = 0; i < 200 && store.commitLogFlushedOffset < r.endCommitLogOffset; i++) await new Promise((res) => setTimeout(res, 10));
+    for (let i = 0; i < 500 && store.commitLogFlushedOffset < r.endCommitLogOffset; i++) await new Promise((res) => setTimeout(res, 10));
     expect(store.commitLogFlushedOffset).toBeGreaterThanOrEqual(r.endCommitLogOffset);
     await store.close();
   });
@@ -137,8 +137,9 @@ describe.each(storeIoModes())('store faults and services (%s mode)', (ioMode) =>
     const tailStart = replica.commitLogMaxOffset;
     expectPut(await master.putMessage(sampleMessage(80, { queueId: 0, bodyBytes: 1500, keys: 'k80' })));
     const tail = master.readRaw(tailStart, 10_000)!;
+    await replica.waitDispatched();
     expect((await replica.appendRaw(tailStart, tail.subarray(0, 100))).ok).toBe(true);
-    await new Promise((r) => setTimeout(r, 20));
+    await replica.waitDispatched(); // returns although the last record is incomplete
     expect(replica.dispatchedOffset).toBe(tailStart);
     expect((await replica.appendRaw(tailStart + 100, tail.subarray(100))).ok).toBe(true);
     offset = tailStart + tail.length;
