@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ManualClock } from '../../stdx';
@@ -224,6 +225,16 @@ describe.each(storeIoModes())('MessageStore (%s mode)', (ioMode) => {
     expect(r.ok).toBe(false);
     expect(!r.ok && r.error.message).toMatch(/already open|locked/);
     await store.close();
+  });
+
+  it('takes over a lock left by a process that no longer runs', async () => {
+    const dir = tempDir();
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    fs.writeFileSync(path.join(dir, 'lock'), String(dead));
+    const store = await open(dir);
+    expect(fs.readFileSync(path.join(dir, 'lock'), 'utf8')).toBe(String(process.pid));
+    await store.close();
+    expect(fs.existsSync(path.join(dir, 'lock'))).toBe(false);
   });
 
   it('refuses to open when a segment before the last has the wrong size', async () => {

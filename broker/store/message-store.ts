@@ -84,6 +84,10 @@ export class MessageStore {
   private recordCrcFromOffset = -1;
   private logicsTimer: NodeJS.Timeout | undefined;
   private logicsFlushing: Promise<void> | null = null;
+  /** Every record below it has its consume-queue and index entries fsynced (checkpoint field). */
+  private logicsDurableOffset = 0;
+  private logicsDurableTimestamp = 0;
+  private readonly onDispatched: ((commitLogOffset: number) => void) | undefined;
 
   constructor(config: Partial<StoreConfig> & Pick<StoreConfig, 'storeDir' | 'ioMode'>, deps: StoreDeps = {}) {
     this.config = { ...DEFAULT_STORE_CONFIG, ...config };
@@ -108,8 +112,6 @@ export class MessageStore {
     });
     this.reader = new StoreReader(this.commitLog, this.queues, this.index);
   }
-
-  private readonly onDispatched: ((commitLogOffset: number) => void) | undefined;
 
   /** Recovers the store and starts its background work. */
   async open(): Promise<Result<RecoveryReport, StoreOpenError>> {
@@ -151,11 +153,11 @@ export class MessageStore {
     }
 
     const minOffset = this.commitLog.minOffset;
-    const loadedEnd = this.commitLog.writeOffset;
     const plan = planRecovery(clean, checkpoint, minOffset);
     const lastSegment = this.commitLog.segmentAt(this.commitLog.segmentCount - 1);
     const scanFrom = lastSegment ? Math.min(plan.scanFromOffset, lastSegment.baseOffset) : minOffset;
-    this.recordCrcFromOffset = checkpoint ? checkpointRecordCrcFrom(checkpoint, this.config.recordCrc) : -1;
+    // Records carry the record CRC from the offset the checkpoint remembers (none without one).
+    this.recordCrcFromOffset = this.config.recordCrc ? (checkpoint?.recordCrcFromOffset ?? -1) : -1;
     const scan = scanCommitLog(this.commitLog, scanFrom, { checkBodyCrc: this.config.checkCrcOnRecover, recordCrcFromOffset: this.recordCrcFromOffset });
     const end = scan.endOffset;
     if (scan.damage) this.events.warn('commit log tail cut during recovery', { offset: end, reason: scan.damage });
@@ -182,13 +184,11 @@ export class MessageStore {
     this.logicsDurableOffset = this.dispatcher.offset;
     this.logicsDurableTimestamp = this.dispatcher.lastStoreTimestamp;
     if (this.config.recordCrc && this.recordCrcFromOffset < 0) this.recordCrcFromOffset = end;
-    if (!this.config.recordCrc) this.recordCrcFromOffset = -1;
     this.writeCheckpoint(-1);
     return ok({
       cleanShutdown: clean,
       checkpointValid: checkpoint !== undefined,
       commitLogEndOffset: end,
-      truncatedBytes: scan.damage ? Math.max(0, (clean && checkpoint ? checkpoint.cleanShutdownOffset : loadedEnd) - end) : 0,
       truncationReason: scan.damage,
       scannedRecords: scan.records,
       redispatchedFromOffset: redispatchFrom,
@@ -487,9 +487,6 @@ export class MessageStore {
     return this.logicsFlushing;
   }
 
-  private logicsDurableOffset = 0;
-  private logicsDurableTimestamp = 0;
-
   private writeCheckpoint(cleanShutdownOffset: number): void {
     const clean = cleanShutdownOffset >= 0;
     const logics = clean ? cleanShutdownOffset : Math.min(this.logicsDurableOffset, this.dispatcher?.offset ?? 0);
@@ -506,10 +503,6 @@ export class MessageStore {
     };
     this.checkpointFile.write(c);
   }
-}
-
-function checkpointRecordCrcFrom(c: Checkpoint, enabled: boolean): number {
-  return enabled ? c.recordCrcFromOffset : -1;
 }
 
 function toOpenError(e: { kind: string; path: string; message?: string }): StoreOpenError {

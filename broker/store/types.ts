@@ -108,8 +108,6 @@ export interface RecoveryReport {
   readonly checkpointValid: boolean;
   /** Where the commit log's valid data ends. */
   readonly commitLogEndOffset: number;
-  /** Bytes cut from a torn or corrupt tail. */
-  readonly truncatedBytes: number;
   /** Why the tail was cut, when it was. */
   readonly truncationReason: string | undefined;
   /** Records validated by the recovery scan. */
