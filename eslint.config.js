@@ -28,6 +28,24 @@ module.exports = tseslint.config(
     },
   },
   {
+    // The SDK runs inside users' processes: no server plumbing, no logging library, no broker code.
+    files: ['client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/ops', '**/ops/**', '**/broker', '**/broker/**', '**/nameserver', '**/nameserver/**', 'winston', 'express'], message: 'client/ may import only protocol, remoting, message and stdx.' },
+      ] }],
+    },
+  },
+  {
+    // Codecs stay pure.
+    files: ['protocol/**/*.ts', 'message/**/*.ts', 'stdx/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/remoting', '**/remoting/**', '**/broker/**', '**/ops', 'net', 'node:net', 'fs', 'node:fs'], message: 'pure codecs and helpers do no I/O.' },
+      ] }],
+    },
+  },
+  {
     files: ['**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
