@@ -20,6 +20,12 @@ export interface RemotingCommand {
   remark?: string;
   extFields?: Record<string, string>;
   body?: Buffer;
+  /**
+   * Outgoing only: a body given as several buffers sent back to back (e.g. stored records served
+   * as zero-copy views), so they need not be concatenated. Use instead of `body`, never with it;
+   * decoded commands always carry `body`.
+   */
+  bodyParts?: readonly Buffer[];
 }
 
 /** Bits of `RemotingCommand.flag`. */

@@ -57,6 +57,8 @@ export interface FrameParts {
   readonly header: Buffer;
   /** The command's body, not copied; undefined when there is none. */
   readonly body: Buffer | undefined;
+  /** The command's `bodyParts`, not copied, to be written after `body` in order; undefined when none. */
+  readonly bodyParts?: readonly Buffer[] | undefined;
   /** Total bytes on the wire, the length word included. */
   readonly frameBytes: number;
   /** The serialization actually used (ROCKETMQ falls back to JSON for codes beyond 16 bits). */
@@ -91,7 +93,11 @@ export function encodeFrameParts(
     return err(frameError(FrameErrorKind.HEADER_TOO_LARGE, `header of ${headerBytes.length} bytes exceeds ${MAX_HEADER_BYTES}`));
   }
   const body = cmd.body !== undefined && cmd.body.length > 0 ? cmd.body : undefined;
-  const frameBytes = FRAME_PREFIX_BYTES + headerBytes.length + (body?.length ?? 0);
+  const bodyParts = cmd.bodyParts !== undefined && cmd.bodyParts.length > 0 ? cmd.bodyParts : undefined;
+  assert(body === undefined || bodyParts === undefined, 'a command carries body or bodyParts, not both');
+  let partsBytes = 0;
+  if (bodyParts !== undefined) for (const part of bodyParts) partsBytes += part.length;
+  const frameBytes = FRAME_PREFIX_BYTES + headerBytes.length + (body?.length ?? 0) + partsBytes;
   if (frameBytes > maxFrameBytes) {
     return err(frameError(FrameErrorKind.FRAME_TOO_LARGE, `frame of ${frameBytes} bytes exceeds the limit of ${maxFrameBytes}`));
   }
@@ -99,7 +105,7 @@ export function encodeFrameParts(
   header.writeUInt32BE(frameBytes - 4, 0);
   header.writeUInt32BE(((type << 24) | headerBytes.length) >>> 0, 4);
   headerBytes.copy(header, FRAME_PREFIX_BYTES);
-  return ok({ header, body, frameBytes, serializeType: type });
+  return ok({ header, body, bodyParts, frameBytes, serializeType: type });
 }
 
 /** One contiguous frame; copies the body. Prefer `encodeFrameParts` on hot paths with big bodies. */
@@ -110,7 +116,8 @@ export function encodeFrame(
 ): Result<Buffer, FrameError> {
   const parts = encodeFrameParts(cmd, serializeType, maxFrameBytes);
   if (!parts.ok) return parts;
-  const { header, body } = parts.value;
+  const { header, body, bodyParts } = parts.value;
+  if (bodyParts !== undefined) return ok(Buffer.concat([header, ...bodyParts], parts.value.frameBytes));
   return ok(body === undefined ? header : Buffer.concat([header, body], parts.value.frameBytes));
 }
 

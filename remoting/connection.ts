@@ -12,7 +12,9 @@
  *   until it drains: a peer that does not read its responses cannot make us buffer without bound.
  *   The client leaves it off; if both ends paused reads while their writes were blocked they could
  *   deadlock each other.
- * Bodies are written without copying: header and body are two writes inside one cork.
+ * Bodies are written without copying: header and body (or body parts) are writes inside one cork.
+ * A response may carry `onSent` (see `SentResponse`): it runs once the bytes are handed to the kernel,
+ * so a body borrowing memory (zero-copy store views) stays valid until then.
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
@@ -32,6 +34,7 @@ import { AssertionError, assert, err, ok } from '../stdx';
 import { RemotingError, RemotingErrorCode } from './errors';
 import type { Logger } from './logger';
 import type { RequestHandler } from './processors';
+import { sentCallbackOf } from './processors';
 
 /** Serialize responses as the request was serialized. */
 export const SAME_AS_REQUEST = 'same-as-request';
@@ -204,15 +207,23 @@ export class RemotingConnection extends EventEmitter<ConnectionEvents> {
     return parts;
   }
 
-  private writeFrame(parts: FrameParts): void {
-    if (this.closeReason !== undefined) return;
+  /** `onWritten` runs once the socket has handed the bytes to the kernel, failed, or (closed) never will. */
+  private writeFrame(parts: FrameParts, onWritten?: () => void): void {
+    if (this.closeReason !== undefined) {
+      onWritten?.();
+      return;
+    }
+    const done = onWritten === undefined ? undefined : () => onWritten();
     let flushed: boolean;
-    if (parts.body === undefined) {
-      flushed = this.socket.write(parts.header);
+    if (parts.body === undefined && parts.bodyParts === undefined) {
+      flushed = this.socket.write(parts.header, done);
     } else {
       this.socket.cork();
       this.socket.write(parts.header);
-      flushed = this.socket.write(parts.body);
+      if (parts.body !== undefined) flushed = this.socket.write(parts.body, parts.bodyParts === undefined ? done : undefined);
+      else flushed = true;
+      const bodyParts = parts.bodyParts ?? [];
+      for (let i = 0; i < bodyParts.length; i++) flushed = this.socket.write(bodyParts[i]!, i === bodyParts.length - 1 ? done : undefined);
       this.socket.uncork();
     }
     if (!flushed && !this.writeBlocked) {
@@ -338,12 +349,17 @@ export class RemotingConnection extends EventEmitter<ConnectionEvents> {
   private finishRequest(frame: DecodedFrame, response: RemotingCommand | null): void {
     this.inflightRequests--;
     this.inflightBytes -= frame.frameBytes;
-    if (this.closeReason !== undefined) return;
-    if (response !== null && !isOneway(frame.command)) this.writeResponse(frame, response);
+    const onSent = sentCallbackOf(response);
+    if (this.closeReason !== undefined) {
+      onSent?.();
+      return;
+    }
+    if (response !== null && !isOneway(frame.command)) this.writeResponse(frame, response, onSent);
+    else onSent?.();
     this.pump();
   }
 
-  private writeResponse(frame: DecodedFrame, response: RemotingCommand): void {
+  private writeResponse(frame: DecodedFrame, response: RemotingCommand, onSent: (() => void) | undefined): void {
     const request = frame.command;
     const type = this.options.responseSerializeType === SAME_AS_REQUEST ? frame.serializeType : this.options.responseSerializeType;
     const normalized = { ...response, opaque: request.opaque, flag: (response.flag | RemotingFlag.RESPONSE) & ~RemotingFlag.ONEWAY };
@@ -363,8 +379,10 @@ export class RemotingConnection extends EventEmitter<ConnectionEvents> {
       });
       parts = encodeFrameParts(makeResponse(request, ResponseCode.SYSTEM_ERROR, `response not sent: ${parts.error.message}`), type);
       assert(parts.ok, 'a bare error response always encodes');
+      onSent?.();
+      onSent = undefined;
     }
-    this.writeFrame(parts.value);
+    this.writeFrame(parts.value, onSent);
   }
 }
 

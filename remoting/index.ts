@@ -9,7 +9,7 @@ export { RemotingConnection, SAME_AS_REQUEST } from './connection';
 export { RemotingError, RemotingErrorCode } from './errors';
 export type { Logger } from './logger';
 export { noopLogger } from './logger';
-export type { RequestHandler } from './processors';
+export type { RequestHandler, SentResponse } from './processors';
 export { notSupportedHandler } from './processors';
 export type { ListenAddress, RemotingServerEvents, RemotingServerOptions } from './server';
 export { DEFAULT_SERVER_OPTIONS, RemotingServer } from './server';

@@ -18,6 +18,21 @@ export type RequestHandler = (
   connection: RemotingConnection,
 ) => Promise<RemotingCommand | null> | RemotingCommand | null;
 
+/**
+ * A response whose body borrows memory that must stay valid until the socket has taken the bytes
+ * (zero-copy views of stored records). The connection calls `onSent` exactly once: after the frame
+ * is handed to the kernel (or the write failed), or at once when the response is not sent at all
+ * (connection closed, oneway request, response that cannot be encoded).
+ */
+export interface SentResponse extends RemotingCommand {
+  onSent(): void;
+}
+
+export function sentCallbackOf(response: RemotingCommand | null): (() => void) | undefined {
+  const onSent = (response as Partial<SentResponse> | null)?.onSent;
+  return typeof onSent === 'function' ? onSent : undefined;
+}
+
 export function notSupportedHandler(request: RemotingCommand): RemotingCommand {
   return makeResponse(
     request,
