@@ -352,3 +352,39 @@ export const GetTopicsByClusterRequestHeader = defineHeader<GetTopicsByClusterRe
   'GetTopicsByClusterRequestHeader',
   { cluster: { type: 'string', required: true } },
 );
+
+export interface AddWritePermOfBrokerResponseHeader {
+  addTopicCount: number;
+}
+
+/** ADD_WRITE_PERM_OF_BROKER (327) response. */
+export const AddWritePermOfBrokerResponseHeader = defineHeader<AddWritePermOfBrokerResponseHeader>(
+  'AddWritePermOfBrokerResponseHeader',
+  { addTopicCount: { type: 'int', required: true } },
+);
+
+export interface BrokerHeartbeatRequestHeader {
+  clusterName: string;
+  brokerAddr: string;
+  brokerName: string;
+  brokerId?: number;
+  epoch?: number;
+  maxOffset?: number;
+  confirmOffset?: number;
+  /** Java spells it `Mills` in this header. */
+  heartbeatTimeoutMills?: number;
+  electionPriority?: number;
+}
+
+/** BROKER_HEARTBEAT (904), 5.x: a broker's lightweight keep-alive to a name server or controller. */
+export const BrokerHeartbeatRequestHeader = defineHeader<BrokerHeartbeatRequestHeader>('BrokerHeartbeatRequestHeader', {
+  clusterName: { type: 'string', required: true },
+  brokerAddr: { type: 'string', required: true },
+  brokerName: { type: 'string', required: true },
+  brokerId: { type: 'long', required: false },
+  epoch: { type: 'int', required: false },
+  maxOffset: { type: 'long', required: false },
+  confirmOffset: { type: 'long', required: false },
+  heartbeatTimeoutMills: { type: 'long', required: false },
+  electionPriority: { type: 'int', required: false },
+});
