@@ -1,0 +1,160 @@
+/**
+ * `rocketctl up`: runs a local cluster in child processes until Ctrl-C / SIGTERM. The terminal
+ * gets a concise status (what starts, the ready table, warnings, exits); each child's own JSON logs
+ * go to `<data-dir>/logs/<process>.log`. While running, `<data-dir>/rocketctl-up.json` records the
+ * supervisor's and children's pids and ports (for scripts and tests) and keeps a second `up` off
+ * the same data directory.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeFileAtomicSync } from '../../ops';
+import { ExitCode } from '../errors';
+import type { Output } from '../output';
+import { toJson } from '../output';
+import { launchContext, resolveLaunch } from './launch';
+import type { RunningProcess, SupervisorEvent } from './supervisor';
+import { Supervisor, describeExit } from './supervisor';
+import type { ProcessSpec } from './specs';
+import { buildProcessSpecs, nameserverAddress } from './specs';
+import type { UpConfig } from './up-config';
+import { readyTable, shortPath } from './up-config';
+
+export const STATE_FILE = 'rocketctl-up.json';
+
+export interface UpState {
+  readonly pid: number;
+  readonly startedAt: string;
+  readonly namesrvAddr: string;
+  readonly processes: readonly { name: string; role: string; pid: number; ready: Readonly<Record<string, unknown>> }[];
+}
+
+export type Signal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
+/** Where stop requests come from: the process's signals, or a test. Returns an unsubscribe function. */
+export type SignalSource = (handler: (signal: Signal) => void) => () => void;
+
+export const processSignals: SignalSource = (handler) => {
+  const signals: Signal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, handler);
+  return () => signals.forEach((s) => process.off(s, handler));
+};
+
+export interface UpContext {
+  readonly out: Output;
+  readonly cwd: string;
+  readonly signals: SignalSource;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The pid of another live `up` on this data directory, if any. */
+export function runningSupervisor(dataDir: string): number | undefined {
+  try {
+    const state = JSON.parse(fs.readFileSync(path.join(dataDir, STATE_FILE), 'utf8')) as Partial<UpState>;
+    return typeof state.pid === 'number' && state.pid !== process.pid && isAlive(state.pid) ? state.pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function reporter(out: Output, specs: readonly ProcessSpec[], cwd: string): (e: SupervisorEvent) => void {
+  const logOf = (name: string) => shortPath(specs.find((s) => s.name === name)?.logFile ?? name, cwd);
+  return (e) => {
+    switch (e.kind) {
+      case 'starting':
+        out.err(`starting ${e.name}${e.form === 'source' ? ' (from TypeScript sources)' : ''}`);
+        return;
+      case 'ready':
+        out.err(`${e.name} ready (pid ${e.pid})`);
+        return;
+      case 'notable':
+        out.err(e.line);
+        return;
+      case 'exited':
+        if (e.expected) return;
+        out.err(`${e.name} ${describeExit(e.exit)} unexpectedly; last lines (full log: ${logOf(e.name)}):`);
+        for (const l of e.lastLines.slice(-10)) out.err(`  ${l}`);
+        return;
+      case 'restarting':
+        out.err(`restarting ${e.name} in ${(e.delayMs / 1000).toFixed(1)} s (restart ${e.attempt})`);
+        return;
+      case 'giving-up':
+        out.err(`not restarting ${e.name}: ${e.reason}`);
+        return;
+    }
+  };
+}
+
+function writeState(dataDir: string, namesrvAddr: string, running: readonly RunningProcess[]): void {
+  const state: UpState = {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    namesrvAddr,
+    processes: running.map((r) => ({ name: r.spec.name, role: r.spec.role, pid: r.pid, ready: r.ready })),
+  };
+  writeFileAtomicSync(path.join(dataDir, STATE_FILE), `${toJson(state)}\n`);
+}
+
+export async function runUp(config: UpConfig, ctx: UpContext): Promise<ExitCode> {
+  const { out } = ctx;
+  const { layout } = config;
+  const other = runningSupervisor(layout.dataDir);
+  if (other !== undefined) {
+    out.err(`another rocketctl up (pid ${other}) is running on ${layout.dataDir}; stop it first (or delete ${STATE_FILE} there if that pid is not rocketctl)`);
+    return ExitCode.failure;
+  }
+  fs.mkdirSync(path.join(layout.dataDir, 'logs'), { recursive: true });
+  const specs = buildProcessSpecs(layout);
+  const guard = path.join(__dirname, `child-guard${path.extname(__filename)}`);
+  const launch = launchContext(config.launchMode, guard);
+  const supervisor = new Supervisor({
+    specs,
+    launch: (spec) => resolveLaunch(launch, spec.entry, spec.args),
+    onEvent: reporter(out, specs, ctx.cwd),
+    readyTimeoutMs: config.readyTimeoutMs,
+    stopGraceMs: config.stopGraceMs,
+  });
+  let signalled = false;
+  const unsubscribe = ctx.signals((signal) => {
+    if (!signalled) {
+      signalled = true;
+      out.err(`${signal}: stopping the cluster (again to kill at once)`);
+      void supervisor.stop();
+    } else {
+      out.err(`${signal}: killing every process now`);
+      supervisor.killAll();
+    }
+  });
+  try {
+    out.err(`rocketctl up: data in ${shortPath(layout.dataDir, ctx.cwd)}, logs in ${shortPath(path.join(layout.dataDir, 'logs'), ctx.cwd)}`);
+    const started = await supervisor.start();
+    if (!started.ok) {
+      if (!signalled) out.err(`startup failed: ${started.error}`);
+      await supervisor.stop();
+      return signalled ? ExitCode.ok : ExitCode.failure;
+    }
+    const namesrvAddr = nameserverAddress(layout);
+    writeState(layout.dataDir, namesrvAddr, started.value);
+    out.out('');
+    readyTable(started.value, ctx.cwd).forEach((l) => out.out(l));
+    out.out('');
+    out.out(`cluster ready: namesrv ${namesrvAddr} (export ROCKET_NAMESRV_ADDR=${namesrvAddr}); Ctrl-C stops it`);
+    const outcome = await supervisor.finished;
+    if (outcome.kind === 'stopped') {
+      out.err('cluster stopped');
+      return ExitCode.ok;
+    }
+    out.err(`cluster stopped because ${outcome.reason}`);
+    return ExitCode.failure;
+  } finally {
+    unsubscribe();
+    fs.rmSync(path.join(layout.dataDir, STATE_FILE), { force: true });
+  }
+}
