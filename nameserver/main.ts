@@ -56,7 +56,10 @@ function handleSignals(nameserver: Nameserver, logger: ServerLogger): void {
       () => {
         process.exitCode = 0;
         // Exit when the event loop empties (so buffered log lines are written); force it if it does not.
-        setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();
+        setTimeout(() => {
+          logger.warn('event loop still busy after close; exiting anyway');
+          process.exit(0);
+        }, EXIT_GRACE_MS).unref();
       },
       (e: unknown) => {
         logger.error('close failed', { error: (e as Error).message });
