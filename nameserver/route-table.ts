@@ -165,12 +165,29 @@ export class RouteTable {
       return { kind: 'stale', currentAddr: stale };
     }
 
+    const firstRegistration = this.joinGroup(reg);
+    const liveBefore = this.live.get(reg.brokerAddr);
+    const versionChanged = liveBefore === undefined || !sameDataVersion(liveBefore.dataVersion, reg.dataVersion);
+    let topicsUpdated = false;
+    if (reg.brokerId === MASTER_ID && (versionChanged || firstRegistration)) {
+      this.applyTopicConfigs(reg.brokerName, reg.topicConfigs);
+      topicsUpdated = true;
+    }
+    this.recordLive(reg);
+    if (reg.brokerId === MASTER_ID) return { kind: 'registered', firstRegistration, topicsUpdated };
+    const masterAddr = this.brokerGroups.get(reg.brokerName)?.brokerAddrs.get(MASTER_ID);
+    const master = masterAddr === undefined ? undefined : this.live.get(masterAddr);
+    if (masterAddr === undefined || master === undefined) return { kind: 'registered', firstRegistration, topicsUpdated };
+    return { kind: 'registered', firstRegistration, topicsUpdated, masterAddr, haServerAddr: master.haServerAddr };
+  }
+
+  /** Puts the address into its cluster and broker group; true when the group or the id is new. */
+  private joinGroup(reg: BrokerRegistration): boolean {
     const clusterBrokers = this.clusters.get(reg.clusterName) ?? new Set<string>();
     clusterBrokers.add(reg.brokerName);
     this.clusters.set(reg.clusterName, clusterBrokers);
-
     let group = this.brokerGroups.get(reg.brokerName);
-    let firstRegistration = group === undefined;
+    const newGroup = group === undefined;
     if (group === undefined) {
       group = { cluster: reg.clusterName, brokerName: reg.brokerName, brokerAddrs: new Map(), enableActingMaster: false, zoneName: undefined };
       this.brokerGroups.set(reg.brokerName, group);
@@ -184,16 +201,10 @@ export class RouteTable {
     }
     const oldAddr = group.brokerAddrs.get(reg.brokerId);
     group.brokerAddrs.set(reg.brokerId, reg.brokerAddr);
-    firstRegistration ||= oldAddr === undefined;
+    return newGroup || oldAddr === undefined;
+  }
 
-    const liveBefore = this.live.get(reg.brokerAddr);
-    const versionChanged = liveBefore === undefined || !sameDataVersion(liveBefore.dataVersion, reg.dataVersion);
-    let topicsUpdated = false;
-    if (reg.brokerId === MASTER_ID && (versionChanged || firstRegistration)) {
-      this.applyTopicConfigs(reg.brokerName, reg.topicConfigs);
-      topicsUpdated = true;
-    }
-
+  private recordLive(reg: BrokerRegistration): void {
     this.live.set(reg.brokerAddr, {
       identity: { clusterName: reg.clusterName, brokerAddr: reg.brokerAddr, brokerName: reg.brokerName, brokerId: reg.brokerId },
       haServerAddr: reg.haServerAddr,
@@ -203,12 +214,6 @@ export class RouteTable {
       channelId: reg.channelId,
       filterServerList: [...(reg.filterServerList ?? [])],
     });
-
-    if (reg.brokerId === MASTER_ID) return { kind: 'registered', firstRegistration, topicsUpdated };
-    const masterAddr = group.brokerAddrs.get(MASTER_ID);
-    const master = masterAddr === undefined ? undefined : this.live.get(masterAddr);
-    if (masterAddr === undefined || master === undefined) return { kind: 'registered', firstRegistration, topicsUpdated };
-    return { kind: 'registered', firstRegistration, topicsUpdated, masterAddr, haServerAddr: master.haServerAddr };
   }
 
   /**
