@@ -4,8 +4,14 @@
  * sequential-write rate for comparison. Prints figures; never asserts them.
  *
  * Options (environment): BENCH_IO_MODES=mmap,fs  BENCH_SCALE=1 (multiplies message counts)
+ *   BENCH_ONLY=<regexp> runs only the cases whose name matches (e.g. 'async 1024|sync flush 1024'),
+ *   which keeps profiling runs short.
+ *   BENCH_PROFILE=<dir> writes a V8 CPU profile of each timed run (not open, warm-up or close) there.
+ *   BENCH_PERF_CTL=<fifo> writes `enable`/`disable` around each timed run, for
+ *   `perf record -D -1 --control fifo:<fifo> ...` (kernel and native time, page faults).
  */
 import * as fs from 'node:fs';
+import * as inspector from 'node:inspector';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeProperties, parseHostAddress, PropertyKey } from '../../message';
@@ -14,6 +20,10 @@ import type { FileIoMode, PutMessageInput, PutMessageResult, StoreConfig } from 
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const modes = (process.env.BENCH_IO_MODES ?? defaultIoMode()).split(',') as FileIoMode[];
+const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
+const wanted = (name: string): boolean => only === undefined || only.test(name);
+const profileDir = process.env.BENCH_PROFILE;
+const perfControl = process.env.BENCH_PERF_CTL;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rocket-bench-store-'));
 const host = parseHostAddress('127.0.0.1:10911');
 if (!host.ok) throw new Error(host.error);
@@ -50,6 +60,34 @@ function message(body: Buffer, seq: number, queueId: number): PutMessageInput {
   };
 }
 
+/** Runs `body` under the V8 profiler when BENCH_PROFILE is set, writing `<name>.cpuprofile`. */
+async function profiled<T>(name: string, body: () => Promise<T>): Promise<T> {
+  if (perfControl) {
+    fs.writeFileSync(perfControl, 'enable\n');
+    try {
+      return await body();
+    } finally {
+      fs.writeFileSync(perfControl, 'disable\n');
+    }
+  }
+  if (!profileDir) return body();
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  try {
+    return await body();
+  } finally {
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    fs.mkdirSync(profileDir, { recursive: true });
+    fs.writeFileSync(path.join(profileDir, `${name.replace(/[^A-Za-z0-9]+/g, '-')}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 async function openStore(mode: FileIoMode, extra: Partial<StoreConfig>): Promise<MessageStore> {
   const dir = fs.mkdtempSync(path.join(root, `${mode}-`));
   const store = new MessageStore({ storeDir: dir, ioMode: mode, ...extra });
@@ -59,7 +97,7 @@ async function openStore(mode: FileIoMode, extra: Partial<StoreConfig>): Promise
 }
 
 /** Appends `count` messages keeping up to `concurrency` puts outstanding, as a broker serving many producers does. */
-async function appendRun(store: MessageStore, bodyBytes: number, count: number, concurrency: number): Promise<{ seconds: number; bytes: number }> {
+async function appendRun(name: string, store: MessageStore, bodyBytes: number, count: number, concurrency: number): Promise<{ seconds: number; bytes: number }> {
   const body = Buffer.alloc(bodyBytes, 0x5a);
   const queues = 8;
   // Messages are prepared up front so the figure measures the store, not the test's allocations.
@@ -78,7 +116,7 @@ async function appendRun(store: MessageStore, bodyBytes: number, count: number, 
   next = 0;
   limit = count;
   const start = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await profiled(name, () => Promise.all(Array.from({ length: concurrency }, worker)));
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (failed) throw new Error(`append failed: ${failed.status}`);
   return { seconds, bytes: count * bodyBytes };
@@ -123,7 +161,7 @@ function rawSequentialWrite(totalBytes: number): void {
 
 async function main(): Promise<void> {
   console.log(`store benchmarks: node ${process.version}, ${os.cpus().length} cpus, io modes ${modes.join(', ')}, scale ${scale}`);
-  rawSequentialWrite(512 * 1024 * 1024);
+  if (wanted('raw sequential write')) rawSequentialWrite(512 * 1024 * 1024);
   for (const mode of modes) {
     for (const [bodyBytes, count] of [
       [100, 500_000],
@@ -131,20 +169,25 @@ async function main(): Promise<void> {
       [4096, 100_000],
     ] as const) {
       const n = Math.round(count * scale);
+      const name = `[${mode}] append async ${bodyBytes} B`;
+      const readName = `[${mode}] read via consume queue 1 KiB`;
+      if (!wanted(name) && !(bodyBytes === 1024 && wanted(readName))) continue;
       const store = await openStore(mode, { flushMode: 'async' });
-      const r = await appendRun(store, bodyBytes, n, 256);
-      report({ name: `[${mode}] append async ${bodyBytes} B`, messages: n, ...r });
-      if (bodyBytes === 1024) {
+      const r = await appendRun(name, store, bodyBytes, n, 256);
+      report({ name, messages: n, ...r });
+      if (bodyBytes === 1024 && wanted(readName)) {
         const read = await readRun(store, n + Math.min(20_000, Math.floor(n / 10)));
-        report({ name: `[${mode}] read via consume queue 1 KiB`, messages: read.read, seconds: read.seconds, bytes: read.bytes });
+        report({ name: readName, messages: read.read, seconds: read.seconds, bytes: read.bytes });
       }
       await store.close();
     }
     for (const bodyBytes of [100, 1024, 4096]) {
       const n = Math.round(100_000 * scale);
+      const name = `[${mode}] append sync flush ${bodyBytes} B, 256 appenders`;
+      if (!wanted(name)) continue;
       const store = await openStore(mode, { flushMode: 'sync' });
-      const r = await appendRun(store, bodyBytes, n, 256);
-      report({ name: `[${mode}] append sync flush ${bodyBytes} B, 256 appenders`, messages: n, ...r });
+      const r = await appendRun(name, store, bodyBytes, n, 256);
+      report({ name, messages: n, ...r });
       await store.close();
     }
   }
