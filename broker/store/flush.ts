@@ -16,10 +16,20 @@ const TIMEOUT_SWEEP_MS = 50;
  *  - async: a background flush every `intervalMs`; appends are acknowledged from the page cache.
  *  - sync: group commit. Appends wait; one flush covers everything appended before it started, and
  *    appends that arrive meanwhile share the next one, so concurrent writers share one fsync.
+ *
+ * A group-commit flush starts from setImmediate, never inside the append that asks for it: the
+ * appends that the same event-loop turn delivers (the I/O callbacks of this poll phase, the
+ * writers a finished flush just released) all land first and share the flush. Starting at once
+ * would flush the first append alone and make the rest wait a whole extra flush. No timer is
+ * involved: the flush starts as soon as the turn's synchronous work is done.
  */
 export class FlushService {
   private readonly waiters: Waiter[] = [];
+  /** A group-commit flush is running. */
   private flushing = false;
+  /** A group-commit flush is scheduled for the check phase of this loop turn. */
+  private scheduled = false;
+  private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private failure: Error | undefined;
@@ -57,7 +67,7 @@ export class FlushService {
         this.sweeper = setInterval(() => this.expireWaiters(), TIMEOUT_SWEEP_MS);
         this.sweeper.unref();
       }
-      if (!this.flushing) void this.groupCommit();
+      this.requestFlush();
     });
   }
 
@@ -72,6 +82,7 @@ export class FlushService {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.flushNow();
@@ -80,22 +91,31 @@ export class FlushService {
     this.sweeper = undefined;
   }
 
+  /** Schedules one group-commit flush unless one is running (it reschedules when it ends) or scheduled. */
+  private requestFlush(): void {
+    if (this.flushing || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.groupCommit();
+    });
+  }
+
+  /** One flush of everything appended so far; waiters that arrived meanwhile get the next one. */
   private async groupCommit(): Promise<void> {
+    if (this.flushing || this.stopped || this.waiters.length === 0) return;
     this.flushing = true;
     try {
-      while (this.waiters.length > 0) {
-        try {
-          await this.commitLog.flush();
-          this.failure = undefined;
-        } catch (e) {
-          this.fail(e);
-          return; // waiters time out; the next append retries the flush
-        }
-        this.releaseWaiters();
-      }
-    } finally {
+      await this.commitLog.flush();
+      this.failure = undefined;
+    } catch (e) {
+      this.fail(e);
       this.flushing = false;
+      return; // waiters time out; the next append retries the flush
     }
+    this.flushing = false;
+    this.releaseWaiters();
+    if (this.waiters.length > 0) this.requestFlush();
   }
 
   private releaseWaiters(): void {

@@ -294,10 +294,14 @@ export class MessageStore {
       const again = this.refusal();
       if (again) return again;
     }
-    this.dispatcher!.schedule();
     const endCommitLogOffset = records[records.length - 1]!.commitLogOffset + records[records.length - 1]!.size;
-    if (common.waitStoreMsgOk === false) return { status: PutStatus.PUT_OK, records, endCommitLogOffset };
+    if (common.waitStoreMsgOk === false) {
+      this.dispatcher!.schedule();
+      return { status: PutStatus.PUT_OK, records, endCommitLogOffset };
+    }
+    // Asked before dispatch is scheduled, so that a sync flush starts before the dispatch pass runs.
     const flushed = this.flushService.waitFlushed(endCommitLogOffset);
+    this.dispatcher!.schedule();
     const durable = flushed === true ? true : await flushed;
     return { status: durable ? PutStatus.PUT_OK : PutStatus.FLUSH_DISK_TIMEOUT, records, endCommitLogOffset };
   }
