@@ -16,7 +16,6 @@ import type { Message, MessageQueue } from './types';
 
 const NV = '\u0001';
 const SEP = '\u0002';
-const SEPARATORS = /[\u0001\u0002]/;
 /** Properties a user may not set: RocketMQ's own keys (Java `MessageConst.STRING_HASH_SET`). */
 const RESERVED = new Set<string>(Object.values(PropertyKey));
 /** The highest delay level of a default broker configuration. */
@@ -52,8 +51,13 @@ function toBuffer(body: Message['body']): Buffer {
   throw invalidArgument('message body must be a Buffer, Uint8Array or string');
 }
 
+/** Whether `text` holds 0x01 or 0x02, which would corrupt the properties encoding. */
+export function hasSeparator(text: string): boolean {
+  return text.includes(NV) || text.includes(SEP);
+}
+
 function checkText(what: string, value: string): void {
-  if (SEPARATORS.test(value)) throw invalidArgument(`${what} contains a property separator (\\u0001 or \\u0002)`);
+  if (hasSeparator(value)) throw invalidArgument(`${what} contains a property separator (\\u0001 or \\u0002)`);
 }
 
 function keysText(keys: Message['keys']): string | undefined {

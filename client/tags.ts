@@ -36,7 +36,7 @@ export function parseTagExpression(expression: string | undefined): TagFilter {
     const tag = part.trim();
     if (tag === '') continue;
     if (tag === SUBSCRIBE_ALL) return MATCH_ALL;
-    if (/[\u0001\u0002]/.test(tag)) throw invalidArgument(`tag ${JSON.stringify(tag)} contains a property separator`);
+    if (tag.includes('\u0001') || tag.includes('\u0002')) throw invalidArgument(`tag ${JSON.stringify(tag)} contains a property separator`);
     if (!tags.includes(tag)) tags.push(tag);
   }
   if (tags.length === 0) throw invalidArgument(`tag expression ${JSON.stringify(expression)} names no tag`);
