@@ -74,12 +74,13 @@ export interface StartOptions {
 export async function startBroker(o: StartOptions = {}): Promise<BrokerUnderTest> {
   const storeDir = o.storeDir ?? tempDir('rocket-consume-');
   const topics = o.topics ?? new MapTopics();
-  let service: ConsumeService | undefined;
-  const store = new MessageStore({ storeDir, ioMode: defaultIoMode(), ...SMALL_STORE }, { onDispatched: (offset) => service?.onDispatched(offset) });
+  // The store reports dispatches to the service built after it, as broker-core wires them.
+  const wiring: { service?: ConsumeService } = {};
+  const store = new MessageStore({ storeDir, ioMode: defaultIoMode(), ...SMALL_STORE }, { onDispatched: (offset) => wiring.service?.onDispatched(offset) });
   const opened = await store.open();
   if (!opened.ok) throw new Error(opened.error.message);
   const registry = new Registry();
-  service = new ConsumeService({
+  const service = new ConsumeService({
     store,
     topics,
     configDir: `${storeDir}/config`,
@@ -90,23 +91,23 @@ export async function startBroker(o: StartOptions = {}): Promise<BrokerUnderTest
     registry,
     options: o.options,
   });
+  wiring.service = service;
   const loaded = await service.open();
   if (!loaded.ok) throw new Error(loaded.error);
   const server = new RemotingServer({ idleTimeoutMs: 0 });
   service.register(server);
   const started = await server.start(0, '127.0.0.1');
   if (!started.ok) throw started.error;
-  const svc = service;
   return {
     store,
-    service: svc,
+    service,
     server,
     topics,
     registry,
     addr: `127.0.0.1:${started.value.port}`,
     storeDir,
     async close() {
-      await svc.close();
+      await service.close();
       await server.close();
       await store.close();
     },
