@@ -1,6 +1,6 @@
 import type { RemotingCommand } from '../../protocol';
 import { RequestCode, ResponseCode, encodeHeartbeatData, makeRequest, parseConsumerListBody, parseLenientJson } from '../../protocol';
-import { RemotingClient } from '../../remoting';
+import type { RemotingClient } from '../../remoting';
 import { cleanupTempDirs } from '../../testing/temp';
 import type { BrokerUnderTest } from './test-harness';
 import { call, heartbeatRequest, newClient, startBroker, until } from './test-harness';
