@@ -1,0 +1,11 @@
+/**
+ * broker/config: the typed BrokerConfig, its defaults (RocketMQ's where one exists) and loading from
+ * file, environment and flags with every problem reported at once. The folder's only door.
+ */
+export type { BrokerConfig } from './broker-config';
+export { FlushDiskType, IoModeName, defaultBrokerConfig, defaultBrokerIP, derivedPort, splitNamesrvAddr } from './broker-config';
+export type { ConfigKey, FieldSpec } from './fields';
+export { CONFIG_FIELDS, CONFIG_KEYS, envNameOf, flagNameOf } from './fields';
+export type { ConfigSource, LoadOptions, LoadOutcome } from './load';
+export { loadBrokerConfig, validateBrokerConfig } from './load';
+export { storeConfigOf } from './store-config';

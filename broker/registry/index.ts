@@ -1,0 +1,6 @@
+/**
+ * broker/registry: keeps the broker registered with every configured name server. The folder's only
+ * door.
+ */
+export type { BrokerIdentity, NameserverRegistryOptions, RegistrationStatus } from './nameserver-registry';
+export { NameserverRegistry } from './nameserver-registry';
