@@ -48,8 +48,8 @@ import type { OffsetStore } from './offset-store';
 import { BrokerOffsetStore, LocalFileOffsetStore } from './offset-store';
 import type { ConsumeContext, Delivery, MessageHandler } from './process-queue';
 import { ConsumeDispatcher, ProcessQueue } from './process-queue';
-import { PullStatus, pullMessages } from './pull';
-import type { PullResult } from './pull';
+import type { PullLoopHost } from './pull-loop';
+import { runPullLoop } from './pull-loop';
 import { RouteCache, masterAddress, parseNamesrvAddrs, pullTarget } from './route';
 import { parseTagExpression } from './tags';
 import type { MessageQueue, ReceivedMessage } from './types';
@@ -356,7 +356,7 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
     const pq = new ProcessQueue(queue, entry.subscription, start);
     this.queues.set(queueKey(queue), pq);
     this.offsets.update(queue, start);
-    pq.loop = this.pullLoop(pq, entry.handler);
+    pq.loop = runPullLoop(pq, this.pullLoopHost(entry.handler));
     return true;
   }
 
@@ -389,80 +389,36 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
 
   // ------------------------------------------------------------------------------------- pulling
 
-  private async pullLoop(pq: ProcessQueue, handler: MessageHandler): Promise<void> {
-    while (!pq.dropped) {
-      while (!pq.dropped && this.overLimit(pq)) await pq.sleep(Infinity);
-      if (pq.dropped) return;
-      const target = this.routes.cached(pq.queue.topic) === undefined ? undefined : pullTarget(this.routes.cached(pq.queue.topic)!.brokers, pq.queue.brokerName, pq.suggestedBrokerId);
-      if (target === undefined) {
-        this.warn(new ClientError(ClientErrorCode.NO_AVAILABLE_QUEUE, `no broker to pull ${queueKey(pq.queue)} from`));
-        await pq.sleep(this.o.pullDelayOnErrorMs);
-        continue;
-      }
-      const committed = this.offsets.read(pq.queue);
-      const commitOffset = this.messageModel === 'clustering' && target.brokerId === 0 && committed !== undefined && committed > 0 ? committed : undefined;
-      const startedMs = this.clock.monotonicMs();
-      let result: PullResult;
-      try {
-        result = await pullMessages(
-          this.remoting,
-          target.addr,
-          {
-            group: this.groupName,
-            queue: pq.queue,
-            offset: pq.tracker.nextOffset,
-            maxNums: this.o.pullBatchSize,
-            filter: pq.subscription.filter,
-            subVersion: pq.subscription.version,
-            suspendMs: this.o.brokerSuspendMaxTimeMs,
-            checkBodyCrc: this.o.checkBodyCrc,
-            ...(commitOffset === undefined ? {} : { commitOffset }),
-          },
-          this.o.brokerSuspendMaxTimeMs + this.o.requestTimeoutMs + 12_000,
-        );
-      } catch (error) {
-        if (pq.dropped) return;
-        this.warn(error);
-        await pq.sleep(this.o.pullDelayOnErrorMs);
-        continue;
-      }
-      if (pq.dropped) return;
-      await this.onPulled(pq, handler, result, this.clock.monotonicMs() - startedMs);
-    }
-  }
-
-  private async onPulled(pq: ProcessQueue, handler: MessageHandler, result: PullResult, elapsedMs: number): Promise<void> {
-    pq.suggestedBrokerId = result.suggestWhichBrokerId;
-    switch (result.status) {
-      case PullStatus.FOUND: {
-        const offsets = result.messages.map((m) => m.queueOffset);
-        // After damage, pull again from the first damaged record instead of skipping past it.
-        const next = result.corruption === undefined ? result.nextBeginOffset : (offsets.length > 0 ? offsets[offsets.length - 1]! + 1 : pq.tracker.nextOffset);
-        pq.tracker.onPulled(offsets, Math.max(next, pq.tracker.nextOffset));
-        this.inflightTotal += offsets.length;
-        for (const message of result.messages) this.dispatcher.submit({ message, pq, handler, attempt: 1 });
-        if (result.corruption !== undefined) {
-          this.warn(result.corruption);
-          await pq.sleep(this.o.pullDelayOnErrorMs);
-        }
-        break;
-      }
-      case PullStatus.NO_NEW_MSG:
-      case PullStatus.NO_MATCHED_MSG:
-        pq.tracker.onPulled([], Math.max(result.nextBeginOffset, pq.tracker.nextOffset));
-        // A broker that does not hold pulls would otherwise be polled in a tight loop.
-        if (result.status === PullStatus.NO_NEW_MSG && elapsedMs < 50 && this.o.brokerSuspendMaxTimeMs > 0) await pq.sleep(100);
-        break;
-      case PullStatus.OFFSET_ILLEGAL: {
-        this.warn(new ClientError(ClientErrorCode.BAD_RESPONSE, `offset ${pq.tracker.nextOffset} of ${queueKey(pq.queue)} is out of range [${result.minOffset}, ${result.maxOffset}]; moving to ${result.nextBeginOffset}`));
+  private pullLoopHost(handler: MessageHandler): PullLoopHost {
+    return {
+      remoting: this.remoting,
+      routes: this.routes,
+      clock: this.clock,
+      group: this.groupName,
+      pullBatchSize: this.o.pullBatchSize,
+      suspendMs: this.o.brokerSuspendMaxTimeMs,
+      requestTimeoutMs: this.o.requestTimeoutMs,
+      pullDelayOnErrorMs: this.o.pullDelayOnErrorMs,
+      checkBodyCrc: this.o.checkBodyCrc,
+      commitOffsetFor: (pq, brokerId) => {
+        // Only masters store offsets (slaves ignore the flag); Java sends it only past offset 0.
+        const committed = this.offsets.read(pq.queue);
+        return this.messageModel === 'clustering' && brokerId === 0 && committed !== undefined && committed > 0 ? committed : undefined;
+      },
+      overLimit: (pq) => this.overLimit(pq),
+      deliver: (pq, messages) => {
+        this.inflightTotal += messages.length;
+        for (const message of messages) this.dispatcher.submit({ message, pq, handler, attempt: 1 });
+      },
+      pulled: (pq) => this.offsets.update(pq.queue, pq.tracker.committableOffset()),
+      offsetMoved: async (pq, result) => {
         this.inflightTotal -= pq.tracker.inflightCount;
         pq.tracker.reset(result.nextBeginOffset);
         this.offsets.update(pq.queue, result.nextBeginOffset);
         await this.offsets.persist(pq.queue).catch((error: unknown) => this.warn(error));
-        return;
-      }
-    }
-    this.offsets.update(pq.queue, pq.tracker.committableOffset());
+      },
+      warn: (error) => this.warn(error),
+    };
   }
 
   private overLimit(pq: ProcessQueue): boolean {
