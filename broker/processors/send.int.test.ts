@@ -1,5 +1,6 @@
-import { RequestCode, ResponseCode, makeRequest } from '../../protocol';
-import { PropertyKey, decodeOffsetMsgId, decodeRecord, encodeBatchBody, encodeProperties, formatHostAddress } from '../../message';
+import * as net from 'node:net';
+import { encodeFrame, PullMessageRequestHeader, PullSysFlag, RequestCode, ResponseCode, makeRequest } from '../../protocol';
+import { PropertyKey, decodeOffsetMsgId, decodeRecord, decodeRecords, encodeBatchBody, encodeProperties, formatHostAddress } from '../../message';
 import { cleanupTempDirs } from '../../testing/temp';
 import type { TestBroker } from '../test-kit';
 import { sendV1Request, sendV2Request, startTestBroker } from '../test-kit';
@@ -97,6 +98,53 @@ describe('send processors', () => {
     const notIntResponse = await t.invoke(notInt);
     expect(notIntResponse.remark).toBe('SendMessageRequestHeaderV2: field e (queueId) is not a 32-bit integer: "zero"');
     expect((await t.invoke(sendV2Request({ topic: 'TopicHeader' }))).code).toBe(ResponseCode.SUCCESS);
+  });
+
+  it('makes sent messages pullable through PULL_MESSAGE, byte for byte as stored', async () => {
+    const single = await t.invoke(sendV2Request({ topic: 'TopicPull', queueId: 2, body: Buffer.from('one') }));
+    const batchBody = encodeBatchBody([{ flag: 0, body: Buffer.from('two'), properties: '' }, { flag: 0, body: Buffer.from('three'), properties: '' }]);
+    const batch = await t.invoke({ ...sendV2Request({ topic: 'TopicPull', queueId: 2, body: batchBody }), code: RequestCode.SEND_BATCH_MESSAGE });
+    await t.broker.store!.waitDispatched();
+    const pull = makeRequest(RequestCode.PULL_MESSAGE, {
+      extFields: PullMessageRequestHeader.format({
+        consumerGroup: 'GID_pull',
+        topic: 'TopicPull',
+        queueId: 2,
+        queueOffset: 0,
+        maxMsgNums: 32,
+        sysFlag: PullSysFlag.SUBSCRIPTION,
+        commitOffset: 0,
+        suspendTimeoutMillis: 1000,
+        subscription: '*',
+        subVersion: 0,
+      }),
+    });
+    const response = await t.invoke(pull);
+    expect(response.code).toBe(ResponseCode.SUCCESS);
+    const pulled = decodeRecords(response.body!);
+    expect(pulled.map((m) => [m.body.toString(), m.msgId])).toEqual([
+      ['one', single.extFields!.msgId],
+      ...batch.extFields!.msgId!.split(',').map((id, i) => [['two', 'three'][i], id]),
+    ]);
+  });
+
+  it('survives a producer that disconnects right after sending: the message is stored, nothing is left behind', async () => {
+    const frame = encodeFrame({ ...sendV2Request({ topic: 'TopicVanish', body: Buffer.from('orphan') }), opaque: 7 });
+    if (!frame.ok) throw new Error(frame.error.message);
+    const server = t.broker.store!;
+    const before = server.commitLogMaxOffset;
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(Number(t.addr.split(':')[1]), '127.0.0.1', () => socket.end(frame.value, () => { socket.destroy(); resolve(); }));
+      socket.on('error', reject);
+    });
+    await t.invoke(sendV2Request({ topic: 'TopicVanish', body: Buffer.from('after') }));
+    // The two connections race; wait (bounded) until both messages are in the queue.
+    for (let i = 0; i < 100 && server.getMaxQueueOffset('TopicVanish', 0) < 2; i++) {
+      await server.waitDispatched();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(server.commitLogMaxOffset).toBeGreaterThan(before);
+    expect(server.getMaxQueueOffset('TopicVanish', 0)).toBe(2);
   });
 
   it('answers an unknown request code with REQUEST_CODE_NOT_SUPPORTED', async () => {
