@@ -53,6 +53,7 @@ export class Broker {
   private context: ProcessorContext | undefined;
   private stats: RuntimeStats | undefined;
   private addresses: BrokerAddresses | undefined;
+  private starting: Promise<Result<BrokerAddresses, string>> | undefined;
 
   constructor(
     readonly config: BrokerConfig,
@@ -71,6 +72,11 @@ export class Broker {
   async start(): Promise<Result<BrokerAddresses, string>> {
     if (this.state !== 'new') return err(`broker is ${this.state}; a Broker starts once`);
     this.state = 'starting';
+    this.starting = this.startOnce();
+    return this.starting;
+  }
+
+  private async startOnce(): Promise<Result<BrokerAddresses, string>> {
     let result: Result<BrokerAddresses, string>;
     try {
       result = await this.startParts();
@@ -129,6 +135,8 @@ export class Broker {
 
   /** Unregisters, stops serving, closes consume and the store. Idempotent. */
   async close(): Promise<void> {
+    // Closing during start waits for the start to finish, then takes everything down.
+    if (this.state === 'starting') await this.starting;
     if (this.state === 'closed' || this.state === 'closing' || this.state === 'new') {
       this.state = this.state === 'new' ? 'closed' : this.state;
       return;

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `rocket-broker`: the broker process. Reads the config (defaults <- --config file <- ROCKET_BROKER_*
  * <- flags), logs it once, starts the broker and logs "broker ready" with the real ports. SIGINT or
@@ -30,6 +31,8 @@ export async function runBroker(argv: readonly string[], env: NodeJS.ProcessEnv)
   for (const warning of loaded.warnings) logger.warn(warning);
   logger.info('effective config', { config, sources: loaded.sources });
   const broker = new Broker(config, { logger });
+  // Listening for signals before starting: a SIGTERM during start still ends in a clean close.
+  const signalled = untilSignal(logger);
   const started = await broker.start();
   if (!started.ok) {
     logger.error('broker failed to start', { error: started.error });
@@ -44,7 +47,7 @@ export async function runBroker(argv: readonly string[], env: NodeJS.ProcessEnv)
     httpPort: started.value.httpPort,
     storeDir: config.storePathRootDir,
   });
-  await untilSignal(logger);
+  await signalled;
   await broker.close();
   return 0;
 }

@@ -43,4 +43,11 @@ describe('startLocalCluster', () => {
     const data = parseTopicRouteData((await route('TopicFromHarness')).body);
     expect(data.ok && data.value.brokerDatas.map((b) => b.brokerName)).toEqual(['broker-b']);
   });
+
+  it('restarts a broker on its data dir; the route follows its new port and its topics are kept', async () => {
+    const restarted = await cluster.restartBroker(1);
+    expect(restarted.broker.topics!.get('TopicFromHarness')).toBeDefined();
+    const data = parseTopicRouteData((await route('TopicFromHarness')).body);
+    expect(data.ok && data.value.brokerDatas[0]!.brokerAddrs[0]).toBe(restarted.addr);
+  });
 });
