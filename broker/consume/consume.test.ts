@@ -9,10 +9,10 @@ import { parseGroupConfigBody, parseSubscriptionGroups } from './subscription-gr
 describe('subscription expressions', () => {
   test('* and empty match everything without a filter; tags become their Java hash codes', () => {
     for (const all of ['*', '', '  ']) {
-      const sub = subscriptionFromExpression('T', all, 'TAG', 1);
+      const sub = subscriptionFromExpression('T', all, 'TAG');
       expect(typeof sub !== 'string' && sub.filter).toBeUndefined();
     }
-    const sub = subscriptionFromExpression('T', 'TagA || TagB||', 'TAG', 1);
+    const sub = subscriptionFromExpression('T', 'TagA || TagB||', 'TAG');
     if (typeof sub === 'string' || sub.filter === undefined) throw new Error('expected a filter');
     expect(sub.filter.byTagsCode(javaStringHashCode('TagA'))).toBe(true);
     expect(sub.filter.byTagsCode(javaStringHashCode('TagB'))).toBe(true);
@@ -21,8 +21,8 @@ describe('subscription expressions', () => {
   });
 
   test('SQL92 and unknown expression types are refused with a reason', () => {
-    expect(subscriptionFromExpression('T', 'a > 1', 'SQL92', 1)).toMatch(/SQL92/);
-    expect(subscriptionFromExpression('T', 'x', 'XPATH', 1)).toMatch(/unknown subscription expression type/);
+    expect(subscriptionFromExpression('T', 'a > 1', 'SQL92')).toMatch(/SQL92/);
+    expect(subscriptionFromExpression('T', 'x', 'XPATH')).toMatch(/unknown subscription expression type/);
   });
 
   test('a heartbeat subscription uses the client codes, or computes them from the tags', () => {
@@ -35,11 +35,10 @@ describe('subscription expressions', () => {
     }
   });
 
-  test('the cache returns the parsed expression with the latest subVersion', () => {
+  test('the cache parses an expression once per topic and type', () => {
     const cache = new ExpressionCache();
-    const first = cache.get('T', 'A', 'TAG', 1);
-    const second = cache.get('T', 'A', 'TAG', 2);
-    expect(typeof first !== 'string' && typeof second !== 'string' && [first.subVersion, second.subVersion, first.filter === second.filter]).toEqual([1, 2, true]);
+    expect(cache.get('T', 'A', 'TAG')).toBe(cache.get('T', 'A', 'TAG'));
+    expect(cache.get('T', 'A', 'TAG')).not.toBe(cache.get('U', 'A', 'TAG'));
   });
 });
 

@@ -21,7 +21,6 @@ export interface PullSubscription {
   readonly topic: string;
   readonly subString: string;
   readonly expressionType: string;
-  readonly subVersion: number;
   readonly filter: MessageFilter | undefined;
 }
 
@@ -53,29 +52,29 @@ export function parseTags(subString: string): string[] | string {
 }
 
 /** What a pull carrying its own expression (PullSysFlag.SUBSCRIPTION) subscribes to; a string is a parse error. */
-export function subscriptionFromExpression(topic: string, subString: string, expressionType: string, subVersion: number): PullSubscription | string {
+export function subscriptionFromExpression(topic: string, subString: string, expressionType: string): PullSubscription | string {
   if (expressionType !== ExpressionType.TAG) return unsupportedExpression(expressionType);
-  if (isSubscribeAll(subString)) return { topic, subString: SUBSCRIBE_ALL, expressionType, subVersion, filter: undefined };
+  if (isSubscribeAll(subString)) return { topic, subString: SUBSCRIBE_ALL, expressionType, filter: undefined };
   const tags = parseTags(subString);
   if (typeof tags === 'string') return tags;
-  if (tags.length === 0) return { topic, subString: SUBSCRIBE_ALL, expressionType, subVersion, filter: undefined };
-  return { topic, subString, expressionType, subVersion, filter: filterOfCodes(tags.map(javaStringHashCode)) };
+  if (tags.length === 0) return { topic, subString: SUBSCRIBE_ALL, expressionType, filter: undefined };
+  return { topic, subString, expressionType, filter: filterOfCodes(tags.map(javaStringHashCode)) };
 }
 
 /** The subscription a heartbeat registered, using the hash codes the client computed, as upstream does. */
 export function subscriptionFromHeartbeat(data: SubscriptionData): PullSubscription | string {
   const expressionType = data.expressionType || ExpressionType.TAG;
   if (expressionType !== ExpressionType.TAG) {
-    return { topic: data.topic, subString: data.subString, expressionType, subVersion: data.subVersion, filter: undefined };
+    return { topic: data.topic, subString: data.subString, expressionType, filter: undefined };
   }
   if (isSubscribeAll(data.subString)) {
-    return { topic: data.topic, subString: SUBSCRIBE_ALL, expressionType, subVersion: data.subVersion, filter: undefined };
+    return { topic: data.topic, subString: SUBSCRIBE_ALL, expressionType, filter: undefined };
   }
   if (data.codeSet.length > MAX_SUBSCRIPTION_TAGS) return `subscription has more than ${MAX_SUBSCRIPTION_TAGS} tags`;
   // A client that sent tags but no codes (not Java's behaviour, but cheap to tolerate) gets codes computed here.
   const codes = data.codeSet.length > 0 ? data.codeSet : data.tagsSet.map(javaStringHashCode);
-  if (codes.length === 0) return subscriptionFromExpression(data.topic, data.subString, expressionType, data.subVersion);
-  return { topic: data.topic, subString: data.subString, expressionType, subVersion: data.subVersion, filter: filterOfCodes(codes) };
+  if (codes.length === 0) return subscriptionFromExpression(data.topic, data.subString, expressionType);
+  return { topic: data.topic, subString: data.subString, expressionType, filter: filterOfCodes(codes) };
 }
 
 export function unsupportedExpression(expressionType: string): string {
@@ -91,14 +90,11 @@ export function unsupportedExpression(expressionType: string): string {
 export class ExpressionCache {
   private readonly cache = new Map<string, PullSubscription | string>();
 
-  get(topic: string, subString: string, expressionType: string, subVersion: number): PullSubscription | string {
+  get(topic: string, subString: string, expressionType: string): PullSubscription | string {
     const key = `${topic}\u0001${expressionType}\u0001${subString}`;
     const cached = this.cache.get(key);
-    if (cached !== undefined) {
-      if (typeof cached === 'string' || cached.subVersion === subVersion) return cached;
-      return { ...cached, subVersion };
-    }
-    const parsed = subscriptionFromExpression(topic, subString, expressionType, subVersion);
+    if (cached !== undefined) return cached;
+    const parsed = subscriptionFromExpression(topic, subString, expressionType);
     if (this.cache.size >= MAX_CACHED_EXPRESSIONS) this.cache.clear();
     this.cache.set(key, parsed);
     return parsed;

@@ -1,16 +1,15 @@
 /**
- * Consumer metrics (FACTS 9), named as RocketMQ 5's native metrics. Counters are bumped once per pull
- * (never per message) through children cached per topic and group, so the pull path pays one map
- * lookup. Lag and connection gauges are computed when Prometheus scrapes.
+ * Consumer metrics (FACTS 9), named as RocketMQ 5's native metrics. A pull adds to two plain numbers
+ * of its topic and group (one map lookup, no label hashing); the counters publish those totals when
+ * Prometheus scrapes, as do the lag and connection gauges, which are computed then.
  */
 import type { Registry } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
 
+/** Totals of one topic and group, bumped by each pull; Prometheus reads them when it scrapes. */
 export interface PullCounter {
-  readonly messages: { inc(value: number): void };
-  readonly bytes: { inc(value: number): void };
-  /** Messages counted so far, for consumeTps in GET_CONSUME_STATS. */
-  total: number;
+  messages: number;
+  bytes: number;
 }
 
 export interface MetricSources {
@@ -25,22 +24,33 @@ export const MAX_METRIC_PAIRS = 10_000;
 const OVERFLOW_LABEL = '_other';
 
 export class ConsumeMetrics {
-  private readonly messagesOut: Counter<'topic' | 'consumer_group'>;
-  private readonly throughputOut: Counter<'topic' | 'consumer_group'>;
-  private readonly counters = new Map<string, PullCounter>();
+  private readonly counters = new Map<string, { topic: string; group: string; counter: PullCounter }>();
+  private readonly overflow: PullCounter = { messages: 0, bytes: 0 };
 
   constructor(registry: Registry, sources: MetricSources) {
-    this.messagesOut = new Counter({
+    const publish = (counter: Counter<'topic' | 'consumer_group'>, pick: (c: PullCounter) => number): void => {
+      // The totals only grow, so resetting and setting them keeps counter semantics.
+      counter.reset();
+      for (const { topic, group, counter: c } of this.counters.values()) if (pick(c) > 0) counter.inc({ topic, consumer_group: group }, pick(c));
+      if (pick(this.overflow) > 0) counter.inc({ topic: OVERFLOW_LABEL, consumer_group: OVERFLOW_LABEL }, pick(this.overflow));
+    };
+    new Counter({
       name: 'rocketmq_messages_out_total',
       help: 'Messages delivered to consumers by pulls',
       labelNames: ['topic', 'consumer_group'],
       registers: [registry],
+      collect() {
+        publish(this, (c) => c.messages);
+      },
     });
-    this.throughputOut = new Counter({
+    new Counter({
       name: 'rocketmq_throughput_out_total',
       help: 'Bytes of stored records delivered to consumers by pulls',
       labelNames: ['topic', 'consumer_group'],
       registers: [registry],
+      collect() {
+        publish(this, (c) => c.bytes);
+      },
     });
     new Gauge({
       name: 'rocketmq_consumer_lag_messages',
@@ -72,20 +82,19 @@ export class ConsumeMetrics {
     });
   }
 
-  /** The counters of one topic and group, created on first use. */
+  /** The totals of one topic and group, created on first use. */
   pullCounter(topic: string, group: string): PullCounter {
     const key = `${topic}@${group}`;
     const found = this.counters.get(key);
-    if (found !== undefined) return found;
-    const overflow = this.counters.size >= MAX_METRIC_PAIRS;
-    const labels = overflow ? { topic: OVERFLOW_LABEL, consumer_group: OVERFLOW_LABEL } : { topic, consumer_group: group };
-    const counter: PullCounter = { messages: this.messagesOut.labels(labels), bytes: this.throughputOut.labels(labels), total: 0 };
-    if (!overflow) this.counters.set(key, counter);
+    if (found !== undefined) return found.counter;
+    if (this.counters.size >= MAX_METRIC_PAIRS) return this.overflow;
+    const counter: PullCounter = { messages: 0, bytes: 0 };
+    this.counters.set(key, { topic, group, counter });
     return counter;
   }
 
-  /** Every pair counted so far with its message total. */
-  totals(): IterableIterator<[string, PullCounter]> {
-    return this.counters.entries();
+  /** Every `topic@group` counted so far with its totals. */
+  *totals(): IterableIterator<[string, PullCounter]> {
+    for (const [key, entry] of this.counters) yield [key, entry.counter];
   }
 }

@@ -84,7 +84,7 @@ export class PullProcessor {
       );
     }
     if ((h.sysFlag & PullSysFlag.SUBSCRIPTION) !== 0) {
-      const parsed = this.deps.expressions.get(h.topic, h.subscription ?? '*', h.expressionType ?? ExpressionType.TAG, h.subVersion);
+      const parsed = this.deps.expressions.get(h.topic, h.subscription ?? '*', h.expressionType ?? ExpressionType.TAG);
       if (typeof parsed === 'string') return makeResponse(request, ResponseCode.SUBSCRIPTION_PARSE_FAILED, parsed);
       return parsed;
     }
@@ -176,9 +176,8 @@ export class PullProcessor {
       return response;
     }
     const counter = this.deps.metrics.pullCounter(sub.topic, h.consumerGroup);
-    counter.messages.inc(result.records.length);
-    counter.bytes.inc(result.totalBytes);
-    counter.total += result.records.length;
+    counter.messages += result.records.length;
+    counter.bytes += result.totalBytes;
     const sent: SentResponse = Object.assign(response, { bodyParts: bodyPartsOf(result.records), onSent: result.release });
     return sent;
   }

@@ -247,7 +247,7 @@ export class ConsumeService {
     for (const [key, counter] of this.metrics.totals()) {
       const previous = this.tps.get(key);
       const lastTotal = previous?.lastTotal ?? 0;
-      this.tps.set(key, { lastTotal: counter.total, rate: (counter.total - lastTotal) / elapsedSec });
+      this.tps.set(key, { lastTotal: counter.messages, rate: (counter.messages - lastTotal) / elapsedSec });
     }
   }
 
