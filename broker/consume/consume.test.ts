@@ -2,6 +2,7 @@ import { javaStringHashCode } from '../../message';
 import { ManualClock } from '../../stdx';
 import { ExpressionCache, subscriptionFromExpression, subscriptionFromHeartbeat } from './filter';
 import { LOCK_EXPIRY_MS, QueueLockTable } from './locks';
+import { PullHoldService } from './long-poll';
 import { ConsumerOffsetTable, parseConsumerOffsets } from './offsets';
 import { bodyPartsOf } from './pull';
 import { parseGroupConfigBody, parseSubscriptionGroups } from './subscription-groups';
@@ -64,6 +65,9 @@ describe('consumer offset table', () => {
     expect(table.dirty).toBe(false);
     expect(JSON.parse(json)).toEqual({ offsetTable: { 'T@G': { 0: 5 } } });
     expect(table.topicsOfGroup('G')).toEqual(['T']);
+    table.commit('H', 'U', 1, 2);
+    table.removeTopic('T');
+    expect([table.query('G', 'T', 0), table.query('H', 'U', 1)]).toEqual([undefined, 2]);
   });
 
   test('the file parser names what is wrong', () => {
@@ -104,5 +108,47 @@ describe('queue locks', () => {
     expect(locks.lock('H', 'A', [mq(0)])).toEqual([mq(0)]);
     locks.unlock('G', 'A', [mq(0)]);
     expect(locks.holder('G', mq(0))).toBe('B');
+  });
+});
+
+describe('pull hold service', () => {
+  const response = (code: number) => ({ code, language: 'JAVA', version: 0, opaque: 0, flag: 1 });
+
+  test('holds up to its limit, answers at the deadline with the final read, drops a closed connection without answering', async () => {
+    const max = 0;
+    const holds = new PullHoldService(2, () => performance.now(), () => max, (e) => { throw e; });
+    const finals: boolean[] = [];
+    const timedOut = holds.hold({ topic: 'T', queueId: 0, queueOffset: 0, connectionId: 1, holdMs: 20, run: (_o, final) => (finals.push(final), response(19)) });
+    const dropped = holds.hold({ topic: 'T', queueId: 1, queueOffset: 0, connectionId: 2, holdMs: 60_000, run: () => response(0) });
+    expect(holds.hold({ topic: 'T', queueId: 2, queueOffset: 0, connectionId: 3, holdMs: 1, run: () => response(0) })).toBeUndefined();
+    expect((await timedOut)?.code).toBe(19);
+    expect(finals).toEqual([true]);
+    holds.dropConnection(2);
+    expect(await dropped).toBeNull();
+    expect(holds.size).toBe(0);
+  });
+
+  test('a wake-up re-reads only queues whose max passed the held offset; a read that matched nothing keeps waiting from where it got', async () => {
+    let max = 5;
+    const holds = new PullHoldService(10, () => performance.now(), () => max, (e) => { throw e; });
+    const reads: [number, boolean][] = [];
+    const pending = holds.hold({
+      topic: 'T', queueId: 0, queueOffset: 5, connectionId: 1, holdMs: 60_000,
+      run: (offset, final) => {
+        reads.push([offset, final]);
+        return offset < 7 ? 7 : response(0);
+      },
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reads).toEqual([]);
+    max = 7;
+    holds.scheduleCheck();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reads).toEqual([[5, false]]);
+    max = 8;
+    holds.scheduleCheck();
+    expect((await pending)?.code).toBe(0);
+    expect(reads).toEqual([[5, false], [7, false]]);
+    holds.close();
   });
 });

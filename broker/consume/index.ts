@@ -6,7 +6,7 @@
  * `open()`, `register(server)` and `close()`. This file is the folder's only door.
  */
 export type { TopicRegistry, ConsumeServiceDeps } from './service';
-export { ConsumeService, CONSUMER_OFFSETS_FILE, SUBSCRIPTION_GROUPS_FILE, MAX_HELD_PULLS } from './service';
+export { ConsumeService, CONSUMER_OFFSETS_FILE, SUBSCRIPTION_GROUPS_FILE, MAX_HELD_PULLS, MAX_PULL_BYTES_LIMIT } from './service';
 export type { ConsumeOptions } from './options';
 export { DEFAULT_CONSUME_OPTIONS } from './options';
 export type { SubscriptionGroupConfig } from './subscription-groups';

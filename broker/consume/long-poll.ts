@@ -67,6 +67,10 @@ export class PullHoldService {
     return this.heldCount;
   }
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Holds a pull; resolves with its eventual response (null if its connection closed). Undefined when full. */
   hold(request: HoldRequest): Promise<RemotingCommand | null> | undefined {
     if (this.closed || this.heldCount >= this.maxHeld) return undefined;

@@ -83,6 +83,15 @@ export class ConsumerOffsetTable {
     }
   }
 
+  removeTopic(topic: string): void {
+    for (const key of [...this.table.keys()]) {
+      if (splitOffsetKey(key)?.topic === topic) {
+        this.table.delete(key);
+        this.dirtyFlag = true;
+      }
+    }
+  }
+
   removeGroup(group: string): void {
     for (const key of [...this.table.keys()]) {
       if (splitOffsetKey(key)?.group === group) {

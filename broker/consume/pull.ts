@@ -125,6 +125,8 @@ export class PullProcessor {
       run: (queueOffset, final) => this.rerun(request, h, sub, queueOffset, final),
     });
     if (held === undefined) {
+      // Closing: answer now, as if the client had not asked to wait. Full: make clients back off.
+      if (holds.isClosed) return response;
       return makeResponse(request, ResponseCode.SYSTEM_BUSY, `[PULL_HOLD_FULL] ${holds.size} pulls are already held; try again later`);
     }
     return held;

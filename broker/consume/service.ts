@@ -53,6 +53,8 @@ export const CONSUMER_OFFSETS_FILE = 'consumerOffsets.json';
 export const SUBSCRIPTION_GROUPS_FILE = 'subscriptionGroups.json';
 /** Pulls held for long polling at most, across all connections. */
 export const MAX_HELD_PULLS = 100_000;
+/** Largest configurable pull body: a 16 MiB frame less room for the header. */
+export const MAX_PULL_BYTES_LIMIT = 15 * 1024 * 1024;
 /** How often silent connections, lapsed locks and consume rates are looked at. */
 const HOUSEKEEPING_INTERVAL_MS = 10_000;
 
@@ -82,6 +84,8 @@ export class ConsumeService {
   constructor(private readonly deps: ConsumeServiceDeps) {
     this.options = { ...DEFAULT_CONSUME_OPTIONS, ...definedOnly(deps.options ?? {}) };
     assert(this.options.maxPullMessages > 0 && this.options.maxPullBytes > 0, 'pull limits must be positive');
+    // A response must fit a remoting frame (16 MiB by default) with room for its header.
+    assert(this.options.maxPullBytes <= MAX_PULL_BYTES_LIMIT, `maxPullBytes must be at most ${MAX_PULL_BYTES_LIMIT}`);
     assert(this.options.offsetFlushIntervalMs > 0 && this.options.consumerChannelExpiryMs > 0, 'intervals must be positive');
     this.logger = deps.logger.child({ component: 'consume' });
     const monotonic = (): number => deps.clock.monotonicMs();
@@ -188,6 +192,14 @@ export class ConsumeService {
   consumerOffset(group: string, topic: string, queueId: number): number | undefined {
     const offset = this.offsets.query(group, topic, queueId);
     return offset !== undefined && offset >= 0 ? offset : undefined;
+  }
+
+  /**
+   * Additive to the contract: broker-core calls this after deleting a topic. The topic's committed
+   * offsets go, as upstream's cleanOffsetByTopic does; pulls held on it time out as usual.
+   */
+  onTopicDeleted(topic: string): void {
+    this.offsets.removeTopic(topic);
   }
 
   /** Persists offsets now. */
