@@ -4,6 +4,7 @@ import { SysFlag, UniqIdGenerator, decodeBatchBody, decodeProperties } from '../
 import { ClientErrorCode } from './errors';
 import { batchItemBytes, encodeBatch, isBatchable, prepareMessage } from './message-encode';
 import type { PrepareOptions } from './message-encode';
+import type { Message } from './types';
 
 const options: PrepareOptions = {
   maxMessageSizeBytes: 4 * 1024 * 1024,
@@ -29,7 +30,7 @@ describe('prepareMessage', () => {
   });
 
   test('rejects what would corrupt the encoding or break RocketMQ rules', () => {
-    const bad = [
+    const bad: Message[] = [
       { topic: 'T', body: 'x', tags: 'a\u0002b' },
       { topic: 'T', body: 'x', keys: 'has space' },
       { topic: 'T', body: 'x', properties: { 'a\u0001': 'v' } },
