@@ -4,49 +4,19 @@
  * prints directly, so `runCli` runs the same way in-process (tests) as from main.ts.
  */
 import { Command, CommanderError, Option } from 'commander';
-import type { Clock } from '../stdx';
 import { systemClock } from '../stdx';
+import type { AdminConnector, CliDeps, ProgramState } from './command-kit';
+import { action } from './command-kit';
 import { CliError, ExitCode } from './errors';
-import type { Output } from './output';
 import { registerAdminCommands } from './commands/register';
 import { LaunchModes } from './supervisor/launch';
 import { DEFAULT_BASE_PORT } from './supervisor/ports';
-import type { SignalSource } from './supervisor/up';
 import { runUp } from './supervisor/up';
 import type { UpFlags } from './supervisor/up-config';
 import { UP_DEFAULTS, parseUpFlags } from './supervisor/up-config';
 
 export const DEFAULT_NAMESRV = '127.0.0.1:9876';
 export const NAMESRV_ENV = 'ROCKET_NAMESRV_ADDR';
-
-export interface CliDeps {
-  readonly out: Output;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly cwd: string;
-  readonly signals: SignalSource;
-  readonly clock?: Clock;
-}
-
-/** Options every command sees (`optsWithGlobals`). */
-export interface GlobalFlags {
-  readonly namesrv: string;
-  readonly json?: boolean;
-}
-
-/** What an action returns; undefined means success. */
-type ActionResult = Promise<ExitCode | void>;
-
-export interface ProgramState {
-  exitCode: ExitCode;
-}
-
-/** Wraps an action so its exit code lands in `state` (commander ignores return values). */
-export function action<A extends unknown[]>(state: ProgramState, fn: (...args: A) => ActionResult): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    const code = await fn(...args);
-    state.exitCode = code ?? ExitCode.ok;
-  };
-}
 
 export function buildProgram(deps: CliDeps, state: ProgramState): Command {
   const program = new Command('rocketctl')
@@ -57,7 +27,7 @@ export function buildProgram(deps: CliDeps, state: ProgramState): Command {
       writeErr: (s) => s.replace(/\n$/, '').split('\n').forEach((l) => deps.out.err(l)),
     })
     .showHelpAfterError('(run with --help for usage)')
-    .option('--namesrv <addr>', `name server address(es), host:port[;host:port] (env ${NAMESRV_ENV})`, deps.env[NAMESRV_ENV] ?? DEFAULT_NAMESRV)
+    .option('--namesrv <addr>', `name server address(es), host:port[;host:port] (env ${NAMESRV_ENV})`, deps.env[NAMESRV_ENV] || DEFAULT_NAMESRV)
     .option('--json', 'machine-readable JSON output (read commands)');
 
   program
@@ -84,9 +54,12 @@ export function buildProgram(deps: CliDeps, state: ProgramState): Command {
       }),
     );
 
-  registerAdminCommands(program, { ...deps, clock: deps.clock ?? systemClock }, state);
+  registerAdminCommands(program, { ...deps, clock: deps.clock ?? systemClock, connectAdmin: deps.connectAdmin ?? connectAdminLazily }, state);
   return program;
 }
+
+/** The SDK loads only when an admin command runs (startup time of `up` and `--help`). */
+const connectAdminLazily: AdminConnector = (namesrv) => import('./commands/admin-adapter').then(({ connectAdminClient }) => connectAdminClient(namesrv));
 
 /** Client and server errors carry a stable code (`ROCKET_*`): expected failures, shown without a stack. */
 function isExpectedError(e: unknown): e is Error & { code: string } {
