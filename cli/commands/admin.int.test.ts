@@ -83,8 +83,11 @@ test('topic lifecycle: create, refuse a duplicate, list, update, describe, delet
 
 test('send, describe, show, query, consume and consumer progress agree on the same messages', async () => {
   await ok('topic', 'create', 'CliFlow', '--queues', '2');
-  const bulk = (await ok('send', 'CliFlow', '--count', '20', '--keys', 'bulk-{i}', '--size', '64', '--json')).json() as { sent: number; failed: number };
-  expect(bulk).toMatchObject({ sent: 20, failed: 0 });
+  const bulk = (await ok('send', 'CliFlow', '--count', '10', '--keys', 'bulk-{i}', '--size', '64', '--json')).json() as { sent: number; failed: number };
+  expect(bulk).toMatchObject({ sent: 10, failed: 0 });
+  const human = await ok('send', 'CliFlow', '--count', '10', '--keys', 'bulk-1{i}', '--size', '64');
+  expect(human.lines).toHaveLength(1);
+  expect(human.lines[0]).toMatch(/^sent 10 messages of 64 B in \d+ ms: [\d,]+ msg\/s, /);
 
   const one = (await ok('send', 'CliFlow', '--body', 'find me', '--tags', 'TagX', '--keys', 'special', '--property', 'color=blue', '--json')).json() as { offsetMsgId: string };
   const shown = await ok('message', 'show', one.offsetMsgId);
@@ -97,9 +100,9 @@ test('send, describe, show, query, consume and consumer progress agree on the sa
   await until(async () => (await total()) === 21, 'describe to count all 21 messages');
   expect((await ok('topic', 'describe', 'CliFlow')).lines.at(-1)).toBe('4 queues, 21 messages');
 
-  const found = (await ok('message', 'query', '--topic', 'CliFlow', '--key', 'bulk-7', '--json')).json() as { keys: string[]; body: string }[];
+  const found = (await ok('message', 'query', '--topic', 'CliFlow', '--key', 'bulk-17', '--json')).json() as { keys: string[]; body: string }[];
   expect(found).toHaveLength(1);
-  expect(found[0]!.keys).toEqual(['bulk-7']);
+  expect(found[0]!.keys).toEqual(['bulk-17']);
   expect(found[0]!.body).toBe(generatedBody(64).toString());
 
   const consumed = await ok('consume', 'CliFlow', '--group', 'cli-group', '--from', 'first', '--count', '21', '--json');
@@ -111,8 +114,13 @@ test('send, describe, show, query, consume and consumer progress agree on the sa
   expect(progress.queues.length).toBeGreaterThan(0);
   expect(progress.totalLag).toBe(0);
 
+  const counted = await ok('consume', 'CliFlow', '--group', 'cli-quiet', '--from', 'first', '--count', '21', '--quiet');
+  expect(counted.lines).toHaveLength(1);
+  expect(counted.lines[0]).toMatch(/^received 21 messages in /);
+
   const tagged = await ok('consume', 'CliFlow', '--group', 'cli-tagged', '--from', 'first', '--tags', 'TagX', '--count', '1');
-  expect(tagged.progressText.join('')).toMatch(/tags=TagX keys=special msgId=\w+ \| find me/);
+  expect(tagged.lines).toHaveLength(1);
+  expect(tagged.lines[0]).toMatch(/tags=TagX keys=special msgId=\w+ \| find me/);
 });
 
 test('usage errors exit 2 and an unreachable name server exits 1, both with a message', async () => {

@@ -56,8 +56,7 @@ export async function runConsume(plan: ConsumePlan, ctx: ConsumeContext): Promis
     received++;
     bytes += m.body.length;
     if (!plan.quiet) {
-      if (ctx.json) ctx.out.out(JSON.stringify(messageJson(m)));
-      else progress.log(messageLine(m));
+      ctx.out.out(ctx.json ? JSON.stringify(messageJson(m)) : messageLine(m));
     } else {
       progress.report(() => `received ${formatCount(received)} (${formatThroughput(received, bytes, ctx.clock.monotonicMs() - startMs)})`);
     }
