@@ -49,6 +49,23 @@ export class BenchAdmin {
     }
   }
 
+  /**
+   * Messages the topic holds once dispatch has settled: the broker acknowledges a send when the
+   * commit log has it and builds the consume-queue entries (which the offsets count) just after,
+   * so a count read right after the last ack can be short. Reads until two reads 20 ms apart agree
+   * (at most 5 s).
+   */
+  async settledCount(topic: string, queues: number): Promise<number> {
+    const deadline = Date.now() + 5000;
+    let last = await this.storedCount(topic, queues);
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const now = await this.storedCount(topic, queues);
+      if (now === last || Date.now() > deadline) return now;
+      last = now;
+    }
+  }
+
   /** Messages the topic holds: the sum over its queues of max - min queue offset. */
   async storedCount(topic: string, queues: number): Promise<number> {
     let total = 0;

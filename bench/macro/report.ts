@@ -69,21 +69,23 @@ export function formatTable(results: readonly ResultRecord[]): string {
     if (list === undefined) byWorkload.set(r.workload, [r]);
     else list.push(r);
   }
-  const order = (w: string): number => (WORKLOAD_ORDER.indexOf(w) + 1 || 99);
+  // "consume 1KiB (pull)" is a variant of "consume 1KiB": same target, peer and place.
+  const base = (w: string): string => w.replace(/ \(.*\)$/, '');
+  const order = (w: string): number => (WORKLOAD_ORDER.indexOf(base(w)) + 1 || 99) + (w === base(w) ? 0 : 0.5);
   const lines = [
     '| workload | msgs/s | MB/s | latency p50 / p99 / p99.9 µs | server CPU µs/msg | client CPU µs/msg | target | target met | best peer | machine busy % before / during | runs |',
     '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: |',
   ];
   for (const [workload, rows] of [...byWorkload].sort((a, b) => order(a[0]) - order(b[0]))) {
     const sync = workload.startsWith('sync');
-    const target = TARGETS[workload];
+    const target = TARGETS[base(workload)];
     const latency = sync ? `${cell(rows, 'p50_us')} / ${cell(rows, 'p99_us')} / ${cell(rows, 'p999_us')}` : '';
     const rate = sync ? cell(rows, 'sends_per_s') : cell(rows, 'value');
     const mb = sync ? '' : cell(rows, 'mb_s');
     const timedOut = rows.some((r) => r.timed_out === true) ? ' (timed out)' : '';
     lines.push(
       `| ${workload}${timedOut} | ${rate} | ${mb} | ${latency} | ${cell(rows, 'server_cpu_us_per_msg')} | ${cell(rows, 'client_cpu_us_per_msg')} | ` +
-        `${target?.text ?? ''} | ${target === undefined ? '' : target.met(rows) ? 'yes' : 'no'} | ${BEST_PEER[workload] ?? ''} | ` +
+        `${target?.text ?? ''} | ${target === undefined ? '' : target.met(rows) ? 'yes' : 'no'} | ${BEST_PEER[base(workload)] ?? ''} | ` +
         `${cell(rows, 'bg_busy_pct_before')} / ${cell(rows, 'cpu_busy_pct')} | ${rows.length} |`,
     );
   }

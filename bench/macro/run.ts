@@ -9,6 +9,8 @@
  * Environment: BENCH_COUNT (200000), BENCH_REPS (1), BENCH_ONLY (comma list of p1-100, p4-100,
  * p4-1k, sync, p1-1k, consume), BENCH_OUT (append JSON lines there), BENCH_WINDOW (1000),
  * BENCH_SYNC_COUNT (10000), BENCH_MAX_SECONDS (120 per workload), BENCH_QUEUES (8 per topic),
+ * BENCH_CONSUMER (push | pull, or a comma list to measure several; the first is "consume 1KiB"),
+ * BENCH_PULL_BATCH (messages per pull, 32),
  * BENCH_SEGMENT_BYTES (1 GiB), BENCH_DATA_DIR (parent of the data folder; default the OS temp dir
  * unless it is tmpfs), BENCH_KEEP_DATA=1, BENCH_LAUNCH (auto|dist|source), BENCH_QUIET_MAX_WAIT (30 s)
  * and BENCH_QUIET_BUSY_PCT (15) for the wait-for-a-quiet-machine gate, BENCH_PROFILE=<dir> for V8
@@ -18,6 +20,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BenchAdmin } from './admin';
+import type { ConsumerApi } from './consume';
+import { ConsumerApis } from './consume';
 import { loadAverage } from './proc';
 import { formatTable } from './report';
 import { BenchCluster, REPO_ROOT } from './servers';
@@ -25,6 +29,9 @@ import type { BenchContext, BenchSettings, ResultRecord } from './workloads';
 import { consume, produce, syncLatency } from './workloads';
 
 const TMPFS_MAGIC = 0x01021994;
+/** The consumer API and batch that drained fastest in our runs (see bench/README.md). */
+const DEFAULT_CONSUMER = 'push';
+const DEFAULT_PULL_BATCH = 32;
 const ALL_WORKLOADS = ['p1-100', 'p4-100', 'p4-1k', 'sync', 'p1-1k', 'consume'] as const;
 type WorkloadId = (typeof ALL_WORKLOADS)[number];
 
@@ -59,6 +66,13 @@ function dataParent(): string {
   return os.tmpdir();
 }
 
+function consumerApis(): ConsumerApi[] {
+  const raw = (process.env.BENCH_CONSUMER ?? DEFAULT_CONSUMER).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const unknown = raw.filter((a) => !(ConsumerApis as readonly string[]).includes(a));
+  if (unknown.length > 0 || raw.length === 0) throw new Error(`BENCH_CONSUMER: expected a comma list of ${ConsumerApis.join(', ')}, got ${process.env.BENCH_CONSUMER}`);
+  return raw as ConsumerApi[];
+}
+
 function settingsFromEnv(): BenchSettings {
   const profile = process.env.BENCH_PROFILE;
   return {
@@ -69,6 +83,8 @@ function settingsFromEnv(): BenchSettings {
     produceWarmup: 200,
     maxSeconds: envNumber('BENCH_MAX_SECONDS', 120),
     queues: envNumber('BENCH_QUEUES', 8),
+    consumerApis: consumerApis(),
+    pullBatchSize: envNumber('BENCH_PULL_BATCH', DEFAULT_PULL_BATCH),
     quietMaxWaitS: envNumber('BENCH_QUIET_MAX_WAIT', 30),
     quietBusyPct: envNumber('BENCH_QUIET_BUSY_PCT', 15),
     profileDir: profile === undefined || profile === '' ? undefined : path.resolve(profile),
@@ -123,7 +139,12 @@ async function runRep(rep: number, settings: BenchSettings, wanted: Set<Workload
     if (wanted.has('p1-1k') || wanted.has('consume')) {
       const topic = await topicFor('p1-1k');
       record(await produce(ctx, topic, 1, 1024));
-      if (wanted.has('consume')) record(await consume(ctx, topic, `bench-consumer-r${rep}`));
+      if (wanted.has('consume')) {
+        for (const [i, api] of settings.consumerApis.entries()) {
+          const workload = i === 0 ? 'consume 1KiB' : `consume 1KiB (${api})`;
+          record(await consume(ctx, topic, `bench-consumer-${api}-r${rep}`, api, workload));
+        }
+      }
     }
     if (!cluster.broker.alive) throw new Error(`broker exited during the run; last output:\n${cluster.broker.lines.join('\n')}`);
   } finally {

@@ -1,6 +1,2 @@
-/**
- * The SDK classes the benchmark drives, in one place.
- * TEMPORARY: client/index.ts has not landed yet; switch to `from '../../client'` when it does.
- */
-export { Producer } from '../../client/producer';
-export { PushConsumer } from '../../client/push-consumer';
+/** The SDK classes the benchmark drives, through the client's public door. */
+export { Producer, PullConsumer, PushConsumer } from '../../client';

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Producer } from './sdk';
 import type { BenchAdmin } from './admin';
+import type { ConsumerApi } from './consume';
 import { drainTopic } from './consume';
 import type { CpuSnapshot } from './proc';
 import { cpuSnapshot, loadAverage, machineCpuBetween, procTreeCpuSeconds, waitQuiet } from './proc';
@@ -26,6 +27,9 @@ export interface BenchSettings {
   readonly produceWarmup: number;
   readonly maxSeconds: number;
   readonly queues: number;
+  /** Consumer APIs to measure, each with its own group; the first is reported as "consume 1KiB". */
+  readonly consumerApis: readonly ConsumerApi[];
+  readonly pullBatchSize: number;
   readonly quietMaxWaitS: number;
   readonly quietBusyPct: number;
   readonly profileDir: string | undefined;
@@ -138,7 +142,7 @@ export async function produce(ctx: BenchContext, topic: string, conns: number, s
   );
   try {
     await Promise.all(workers.map((w) => w.ready));
-    const warm = await ctx.admin.storedCount(topic, s.queues);
+    const warm = await ctx.admin.settledCount(topic, s.queues);
     const noise = await quiet(ctx);
     const meter = new Meter(ctx.cluster.broker.pid);
     const t0 = process.hrtime.bigint();
@@ -149,7 +153,7 @@ export async function produce(ctx: BenchContext, topic: string, conns: number, s
     const seconds = secondsSince(t0);
     const acked = results.reduce((sum, r) => sum + r.acked, 0);
     const cpu = meter.finish(acked, results.reduce((sum, r) => sum + r.cpuS, 0));
-    const stored = (await ctx.admin.storedCount(topic, s.queues)) - warm;
+    const stored = (await ctx.admin.settledCount(topic, s.queues)) - warm;
     const frames = results.reduce((sum, r) => sum + r.frames, 0);
     return {
       kind: 'broker', system: 'rocketcluster', workload, rep: ctx.rep, value: acked / seconds, unit: 'msgs/s',
@@ -202,17 +206,21 @@ export async function syncLatency(ctx: BenchContext, topic: string, size: number
 }
 
 /** One consumer drains everything `topic` holds (the produce run plus its warm-up). */
-export async function consume(ctx: BenchContext, topic: string, group: string): Promise<ResultRecord> {
+export async function consume(ctx: BenchContext, topic: string, group: string, api: ConsumerApi, workload: string): Promise<ResultRecord> {
   const s = ctx.settings;
-  const expected = await ctx.admin.storedCount(topic, s.queues);
+  const expected = await ctx.admin.settledCount(topic, s.queues);
   const noise = await quiet(ctx);
   const meter = new Meter(ctx.cluster.broker.pid);
   const u0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   let firstAt: bigint | undefined;
-  const r = await brokerProfile(ctx, 'consume', () =>
-    profiledIn(s.profileDir, 'client-consume', () =>
-      drainTopic({ namesrvAddr: ctx.cluster.namesrvAddr, topic, group, expected, maxSeconds: s.maxSeconds, onFirst: () => (firstAt ??= process.hrtime.bigint()) }),
+  const label = `consume-${api}`;
+  const r = await brokerProfile(ctx, label, () =>
+    profiledIn(s.profileDir, `client-${label}`, () =>
+      drainTopic({
+        api, pullBatchSize: s.pullBatchSize, namesrvAddr: ctx.cluster.namesrvAddr, topic, group, expected,
+        maxSeconds: s.maxSeconds, onFirst: () => (firstAt ??= process.hrtime.bigint()),
+      }),
     ),
   );
   // The rate ends with the last message; the consumer's shutdown (final commit) is reported apart.
@@ -220,7 +228,7 @@ export async function consume(ctx: BenchContext, topic: string, group: string): 
   const u1 = process.cpuUsage(u0);
   const cpu = meter.finish(r.count, (u1.user + u1.system) / 1e6);
   return {
-    kind: 'broker', system: 'rocketcluster', workload: 'consume 1KiB', rep: ctx.rep, value: r.count / seconds, unit: 'msgs/s',
+    kind: 'broker', system: 'rocketcluster', workload, rep: ctx.rep, value: r.count / seconds, unit: 'msgs/s',
     mb_s: r.bytes / seconds / 1e6, count: r.count, expected, seconds: round3(seconds), timed_out: r.count < expected,
     first_msg_ms: firstAt === undefined ? null : Number(firstAt - t0) / 1e6, consumer_api: r.api, shutdown_ms: r.shutdownMs, ...noise, ...cpu,
   };
