@@ -1,3 +1,5 @@
+import { RequestCode, ResponseCode, makeResponse } from '../protocol';
+import { ClientErrorCode } from './errors';
 import type { FakeCluster } from './fake-cluster.test-util';
 import { propertiesText, startFakeCluster } from './fake-cluster.test-util';
 import { PullStatus } from './pull';
@@ -71,6 +73,30 @@ describe('PullConsumer.pull', () => {
     expect(beyond.nextBeginOffset).toBe(5);
     expect(await c.maxOffset(Q0)).toBe(5);
     expect(await c.minOffset(Q0)).toBe(0);
+  });
+
+  test('a damaged record ends the pull result: the intact ones before it are returned with the error', async () => {
+    append(Q0, 3);
+    const broker = cluster.brokers[0]!;
+    const records = broker.queue(TOPIC, 0).map((m) => Buffer.from(m.record));
+    const flipped = Buffer.from(records[1]!);
+    // The record ends with body "m1", topic length + "ledger", properties length + "TAGS\u0001a\u0002": flip the body.
+    flipped[flipped.length - 17] ^= 0xff;
+    const structural = Buffer.concat([records[0]!, records[1]!.subarray(0, 30)]);
+    let body = Buffer.concat([records[0]!, flipped, records[2]!]);
+    broker.intercept = (request) =>
+      request.code === RequestCode.PULL_MESSAGE
+        ? makeResponse(request, ResponseCode.SUCCESS, 'FOUND', { body, extFields: { suggestWhichBrokerId: '0', nextBeginOffset: '3', minOffset: '0', maxOffset: '3' } })
+        : undefined;
+    const withCrc = await consumer({ checkBodyCrc: true });
+    const checked = await withCrc.pull(Q0, 0, 32);
+    expect(checked.messages.map((m) => m.queueOffset)).toEqual([0]);
+    expect(checked.corruption?.code).toBe(ClientErrorCode.CORRUPT_MESSAGE);
+    body = structural;
+    const plain = await consumer();
+    const truncated = await plain.pull(Q0, 0, 32);
+    expect(truncated.messages.map((m) => m.queueOffset)).toEqual([0]);
+    expect(truncated.corruption?.message).toMatch(/damaged/);
   });
 
   test('commit stores the group offset on the broker', async () => {

@@ -39,13 +39,15 @@ import { RemotingClient } from '../remoting';
 import type { Clock } from '../stdx';
 import { systemClock } from '../stdx';
 import { allocateAveragely } from './allocate';
-import type { ConsumeFrom, Subscription } from './consumer-api';
+import type { Subscription } from './consumer-api';
 import { consumerIdsOf, maxOffsetOf, searchOffset, sendHeartbeat, unregisterConsumer } from './consumer-api';
 import { ClientError, ClientErrorCode, invalidArgument } from './errors';
 import type { ClientIdentity } from './identity';
 import { makeIdentity } from './identity';
 import type { OffsetStore } from './offset-store';
 import { BrokerOffsetStore, LocalFileOffsetStore } from './offset-store';
+import type { PushConsumerOptions, ResolvedPushOptions } from './push-consumer-options';
+import { resolvePushOptions } from './push-consumer-options';
 import type { ConsumeContext, Delivery, MessageHandler } from './process-queue';
 import { ConsumeDispatcher, ProcessQueue } from './process-queue';
 import type { PullLoopHost } from './pull-loop';
@@ -55,44 +57,7 @@ import { parseTagExpression } from './tags';
 import type { MessageQueue, ReceivedMessage } from './types';
 import { compareQueues, queueKey } from './types';
 
-export type { ConsumeContext, MessageHandler };
-
-export interface PushConsumerOptions {
-  readonly namesrvAddr: string | readonly string[];
-  readonly groupName: string;
-  readonly instanceName?: string;
-  readonly messageModel?: 'clustering' | 'broadcasting';
-  /** Where a group without a committed offset starts: `last` (default), `first` or `timestamp`. */
-  readonly consumeFromWhere?: ConsumeFrom;
-  /** For `timestamp`: ms since the epoch; default 30 minutes ago. */
-  readonly consumeTimestamp?: number;
-  /** Messages asked for per pull. Default 32. */
-  readonly pullBatchSize?: number;
-  /** Delivered but unacknowledged messages per queue before its pulling pauses. Default 1000. */
-  readonly maxInflightMessagesPerQueue?: number;
-  /** The same, over all queues. Default 10000. */
-  readonly maxInflightMessages?: number;
-  /** Handlers running at once. Default 20. */
-  readonly consumeConcurrency?: number;
-  /** Local retries of a failed message before it is given up. Default 16. */
-  readonly maxReconsumeTimes?: number;
-  readonly consumeRetryDelayMs?: number;
-  /** How long the broker may hold a pull waiting for messages. Default 15000. */
-  readonly brokerSuspendMaxTimeMs?: number;
-  readonly pullDelayOnErrorMs?: number;
-  readonly requestTimeoutMs?: number;
-  readonly heartbeatIntervalMs?: number;
-  readonly rebalanceIntervalMs?: number;
-  readonly routeRefreshIntervalMs?: number;
-  readonly persistOffsetIntervalMs?: number;
-  /** Broadcasting: the offsets file; default ~/.rocketcluster/offsets/<group>.json (one per group and host). */
-  readonly offsetStorePath?: string;
-  /** Verify each record's body CRC when decoding pulls. Default false, like RocketMQ clients. */
-  readonly checkBodyCrc?: boolean;
-  /** How long shutdown waits for running handlers. Default 10000. */
-  readonly shutdownTimeoutMs?: number;
-  readonly clock?: Clock;
-}
+export type { ConsumeContext, MessageHandler, PushConsumerOptions };
 
 export interface PushConsumerEvents {
   warning: [error: ClientError];
@@ -105,30 +70,13 @@ interface Topic {
   readonly handler: MessageHandler;
 }
 
-const D = {
-  pullBatchSize: 32,
-  maxInflightPerQueue: 1000,
-  maxInflight: 10_000,
-  consumeConcurrency: 20,
-  maxReconsumeTimes: 16,
-  consumeRetryDelayMs: 1000,
-  suspendMs: 15_000,
-  pullDelayOnErrorMs: 3000,
-  requestTimeoutMs: 3000,
-  heartbeatIntervalMs: 30_000,
-  rebalanceIntervalMs: 20_000,
-  routeRefreshIntervalMs: 30_000,
-  persistOffsetIntervalMs: 5000,
-  shutdownTimeoutMs: 10_000,
-} as const;
-
 type State = 'new' | 'starting' | 'running' | 'stopped';
 
 export class PushConsumer extends EventEmitter<PushConsumerEvents> {
   readonly groupName: string;
   readonly identity: ClientIdentity;
   readonly messageModel: 'clustering' | 'broadcasting';
-  private readonly o: Required<Omit<PushConsumerOptions, 'instanceName' | 'consumeTimestamp' | 'offsetStorePath' | 'clock' | 'namesrvAddr'>>;
+  private readonly o: ResolvedPushOptions;
   private readonly clock: Clock;
   private readonly remoting: RemotingClient;
   private readonly routes: RouteCache;
@@ -151,30 +99,9 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
     if (!group.ok) throw invalidArgument(group.error);
     this.groupName = options.groupName;
     this.identity = makeIdentity(options.instanceName);
-    this.messageModel = options.messageModel ?? 'clustering';
-    if (this.messageModel !== 'clustering' && this.messageModel !== 'broadcasting') throw invalidArgument(`unknown messageModel ${String(this.messageModel)}`);
     this.clock = options.clock ?? systemClock;
-    this.o = {
-      groupName: options.groupName,
-      messageModel: this.messageModel,
-      consumeFromWhere: options.consumeFromWhere ?? 'last',
-      pullBatchSize: positiveInt('pullBatchSize', options.pullBatchSize ?? D.pullBatchSize),
-      maxInflightMessagesPerQueue: positiveInt('maxInflightMessagesPerQueue', options.maxInflightMessagesPerQueue ?? D.maxInflightPerQueue),
-      maxInflightMessages: positiveInt('maxInflightMessages', options.maxInflightMessages ?? D.maxInflight),
-      consumeConcurrency: positiveInt('consumeConcurrency', options.consumeConcurrency ?? D.consumeConcurrency),
-      maxReconsumeTimes: nonNegativeInt('maxReconsumeTimes', options.maxReconsumeTimes ?? D.maxReconsumeTimes),
-      consumeRetryDelayMs: nonNegativeInt('consumeRetryDelayMs', options.consumeRetryDelayMs ?? D.consumeRetryDelayMs),
-      brokerSuspendMaxTimeMs: nonNegativeInt('brokerSuspendMaxTimeMs', options.brokerSuspendMaxTimeMs ?? D.suspendMs),
-      pullDelayOnErrorMs: nonNegativeInt('pullDelayOnErrorMs', options.pullDelayOnErrorMs ?? D.pullDelayOnErrorMs),
-      requestTimeoutMs: positiveInt('requestTimeoutMs', options.requestTimeoutMs ?? D.requestTimeoutMs),
-      heartbeatIntervalMs: positiveInt('heartbeatIntervalMs', options.heartbeatIntervalMs ?? D.heartbeatIntervalMs),
-      rebalanceIntervalMs: positiveInt('rebalanceIntervalMs', options.rebalanceIntervalMs ?? D.rebalanceIntervalMs),
-      routeRefreshIntervalMs: positiveInt('routeRefreshIntervalMs', options.routeRefreshIntervalMs ?? D.routeRefreshIntervalMs),
-      persistOffsetIntervalMs: positiveInt('persistOffsetIntervalMs', options.persistOffsetIntervalMs ?? D.persistOffsetIntervalMs),
-      checkBodyCrc: options.checkBodyCrc ?? false,
-      shutdownTimeoutMs: nonNegativeInt('shutdownTimeoutMs', options.shutdownTimeoutMs ?? D.shutdownTimeoutMs),
-    };
-    if (!['last', 'first', 'timestamp'].includes(this.o.consumeFromWhere)) throw invalidArgument(`unknown consumeFromWhere ${this.o.consumeFromWhere}`);
+    this.o = resolvePushOptions(options);
+    this.messageModel = this.o.messageModel;
     this.consumeTimestamp = options.consumeTimestamp ?? this.clock.nowMs() - 30 * 60_000;
     this.remoting = new RemotingClient({ clock: this.clock });
     this.routes = new RouteCache(this.remoting, { namesrvAddrs, timeoutMs: this.o.requestTimeoutMs, refreshIntervalMs: this.o.routeRefreshIntervalMs });
@@ -521,14 +448,4 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
     if (this.listenerCount('warning') === 0) return;
     this.emit('warning', error instanceof ClientError ? error : new ClientError(ClientErrorCode.BAD_RESPONSE, String(error), { cause: error }));
   }
-}
-
-function positiveInt(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) throw invalidArgument(`${name} must be a positive integer, got ${value}`);
-  return value;
-}
-
-function nonNegativeInt(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 0) throw invalidArgument(`${name} must be zero or a positive integer, got ${value}`);
-  return value;
 }
