@@ -182,6 +182,35 @@ describe('PushConsumer (clustering)', () => {
     expect(errors).toEqual([true, true, true, false]);
   });
 
+  test('a consumer started before its topic exists starts consuming once the topic is routed', async () => {
+    cluster.namesrv.routes.delete(TOPIC);
+    const c = consumer({ rebalanceIntervalMs: 50 });
+    const got = collect(c);
+    const warnings: string[] = [];
+    c.on('warning', (e) => warnings.push(e.code));
+    await c.start();
+    expect(warnings).toContain('ROCKET_TOPIC_NOT_FOUND');
+    cluster.namesrv.setRoute(TOPIC, cluster.brokers, 4);
+    await waitFor(() => c.assignedQueues(TOPIC).length === 8);
+    produce(10);
+    await waitFor(() => got.length === 10);
+  });
+
+  test('subscribing again with another expression while running switches the filter', async () => {
+    const c = consumer();
+    const got: string[] = [];
+    c.subscribe(TOPIC, 'a', (m) => void got.push(`a:${m.body.toString()}`));
+    await c.start();
+    produce(4, (i) => (i % 2 === 0 ? 'a' : 'b'), 'first');
+    await waitFor(() => got.length === 2);
+    c.subscribe(TOPIC, 'b', (m) => void got.push(`b:${m.body.toString()}`));
+    await waitFor(() => c.assignedQueues(TOPIC).length === 8 && cluster.brokers[0]!.subscriptions.get(`g1@${TOPIC}`) === 'b');
+    produce(4, (i) => (i % 2 === 0 ? 'a' : 'b'), 'second');
+    await waitFor(() => got.filter((x) => x.startsWith('b:second')).length === 2);
+    await settle();
+    expect(got.filter((x) => x.includes('second')).sort()).toEqual(['b:second1', 'b:second3']);
+  });
+
   test('a stored offset beyond the queue end is moved to where the broker says', async () => {
     const broker = cluster.brokers[0]!;
     broker.offsets.set(`${TOPIC}@g1@2`, 500);

@@ -33,7 +33,7 @@
 import { EventEmitter } from 'node:events';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { isRetryTopic, validateGroupName } from '../message';
+import { isRetryTopic, validateGroupName, validateTopicName } from '../message';
 import { RequestCode } from '../protocol';
 import { RemotingClient } from '../remoting';
 import type { Clock } from '../stdx';
@@ -135,9 +135,19 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
   subscribe(topic: string, tagExpression: string, handler: MessageHandler): void {
     if (this.state === 'stopped') throw new ClientError(ClientErrorCode.SHUT_DOWN, 'consumer is shut down');
     if (typeof handler !== 'function') throw invalidArgument('subscribe needs a handler function');
+    const valid = validateTopicName(topic);
+    if (!valid.ok) throw invalidArgument(valid.error);
     const filter = parseTagExpression(tagExpression);
+    const replaced = this.topics.has(topic);
     this.topics.set(topic, { subscription: { topic, filter, version: this.clock.nowMs() }, handler });
-    if (this.state === 'running') void this.refreshTopics().then(() => this.rebalanceSoon());
+    if (this.state !== 'running') return;
+    void (async () => {
+      // Queues pulled under the old subscription restart under the new one (from the committed offset).
+      if (replaced) await Promise.all([...this.queues.values()].filter((pq) => pq.queue.topic === topic).map((pq) => this.release(pq)));
+      await this.refreshTopics();
+      await this.heartbeatAll();
+      this.rebalanceSoon();
+    })();
   }
 
   /** Stops consuming `topic`: its queues are committed and released. */
@@ -367,12 +377,17 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
 
   // ------------------------------------------------------------------------ heartbeat, offsets, routes
 
+  /**
+   * Fetches the routes of the subscribed topics. A topic that does not exist yet is only a warning
+   * (rebalancing looks for it again every `rebalanceIntervalMs`); with `strict`, name servers that
+   * cannot be reached are an error.
+   */
   private async refreshTopics(strict = false): Promise<void> {
     for (const topic of this.topics.keys()) {
       try {
         await this.routes.refresh(topic);
       } catch (error) {
-        if (strict) throw error;
+        if (strict && !(error instanceof ClientError && error.code === ClientErrorCode.TOPIC_NOT_FOUND)) throw error;
         this.warn(error);
       }
     }
