@@ -6,6 +6,7 @@
  * the same data directory.
  */
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { writeFileAtomicSync } from '../../ops';
 import { ExitCode } from '../errors';
@@ -102,6 +103,25 @@ function writeState(dataDir: string, namesrvAddr: string, running: readonly Runn
   writeFileAtomicSync(path.join(dataDir, STATE_FILE), `${toJson(state)}\n`);
 }
 
+function portInUse(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EADDRINUSE'));
+    server.listen(port, host, () => server.close(() => resolve(false)));
+  });
+}
+
+/**
+ * Ports of the layout something else already listens on. Checked up front so "port 9876 is in use"
+ * is said plainly instead of as a child's startup failure; a port taken in the moment between the
+ * check and the child's bind still fails the child, with its log lines.
+ */
+export async function busyPorts(specs: readonly ProcessSpec[], host: string): Promise<string[]> {
+  const wanted = specs.flatMap((s) => Object.entries(s.ports).map(([kind, port]) => ({ name: s.name, kind, port: port as number })));
+  const busy = await Promise.all(wanted.map((w) => portInUse(host, w.port)));
+  return wanted.filter((_, i) => busy[i]).map((w) => `${w.port} (${w.name} ${w.kind.replace(/Port$/, '')})`);
+}
+
 export async function runUp(config: UpConfig, ctx: UpContext): Promise<ExitCode> {
   const { out } = ctx;
   const { layout } = config;
@@ -112,12 +132,24 @@ export async function runUp(config: UpConfig, ctx: UpContext): Promise<ExitCode>
   }
   fs.mkdirSync(path.join(layout.dataDir, 'logs'), { recursive: true });
   const specs = buildProcessSpecs(layout);
+  const busy = await busyPorts(specs, layout.host);
+  if (busy.length > 0) {
+    out.err(`ports already in use: ${busy.join(', ')}; is another cluster running? (--base-port moves every port)`);
+    return ExitCode.failure;
+  }
   const guard = path.join(__dirname, `child-guard${path.extname(__filename)}`);
   const launch = launchContext(config.launchMode, guard);
-  const supervisor = new Supervisor({
+  const namesrvAddr = nameserverAddress(layout);
+  const report = reporter(out, specs, ctx.cwd);
+  let serving = false;
+  const supervisor: Supervisor = new Supervisor({
     specs,
     launch: (spec) => resolveLaunch(launch, spec.entry, spec.args),
-    onEvent: reporter(out, specs, ctx.cwd),
+    onEvent: (e) => {
+      report(e);
+      // A restarted process has a new pid: keep the state file true.
+      if (e.kind === 'ready' && serving) writeState(layout.dataDir, namesrvAddr, supervisor.running());
+    },
     readyTimeoutMs: config.readyTimeoutMs,
     stopGraceMs: config.stopGraceMs,
   });
@@ -140,7 +172,7 @@ export async function runUp(config: UpConfig, ctx: UpContext): Promise<ExitCode>
       await supervisor.stop();
       return signalled ? ExitCode.ok : ExitCode.failure;
     }
-    const namesrvAddr = nameserverAddress(layout);
+    serving = true;
     writeState(layout.dataDir, namesrvAddr, started.value);
     out.out('');
     readyTable(started.value, ctx.cwd).forEach((l) => out.out(l));
