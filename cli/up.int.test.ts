@@ -66,12 +66,17 @@ async function until(cond: () => boolean, what: () => string, timeoutMs: number)
   }
 }
 
+/** Running (a zombie left for a container's init to reap counts as gone). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 }
 

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cleanupTempDirs, tempDir } from '../../testing/temp';
@@ -36,12 +37,17 @@ function supervisor(specs: ProcessSpec[], events: SupervisorEvent[], extra: Part
   });
 }
 
+/** Running (a zombie left for a container's init to reap counts as gone). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 }
 
@@ -154,4 +160,25 @@ describe('Supervisor with stand-in server processes', () => {
     await sup.stop();
     expect(sup.running()).toEqual([]);
   });
+});
+
+test('the orphan guard stops a child whose supervisor was killed with SIGKILL', async () => {
+  const guard = path.join(__dirname, 'child-guard.ts');
+  // A stand-in supervisor: starts the fake server with the guard preloaded, prints its pid, waits.
+  const parentScript = `
+    const { spawn } = require('node:child_process');
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', '-r', ${JSON.stringify(guard)}, ${JSON.stringify(FAKE)}], {
+      env: { ...process.env, ROCKET_SUPERVISOR_PID: String(process.pid) }, stdio: 'ignore', detached: true,
+    });
+    process.stdout.write(child.pid + '\\n');
+    setInterval(() => undefined, 1000);
+  `;
+  const parent = spawn(process.execPath, ['-e', parentScript], { cwd: path.resolve(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  let text = '';
+  parent.stdout!.on('data', (b: Buffer) => (text += b.toString()));
+  await until(() => text.includes('\n'), 'the child pid');
+  const childPid = Number(text.trim());
+  expect(alive(childPid)).toBe(true);
+  parent.kill('SIGKILL');
+  await until(() => !alive(childPid), 'the orphaned child to stop');
 });
