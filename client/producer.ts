@@ -16,7 +16,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { UniqIdGenerator } from '../message';
-import { RequestCode, SerializeType, encodeHeartbeatData, makeRequest } from '../protocol';
+import { MASTER_ID, RequestCode, SerializeType, encodeHeartbeatData, makeRequest } from '../protocol';
 import type { HeartbeatData as HeartbeatBody } from '../protocol';
 import { RemotingClient } from '../remoting';
 import type { Clock } from '../stdx';
@@ -98,6 +98,9 @@ const DEFAULTS = {
 
 type State = 'new' | 'starting' | 'running' | 'stopped';
 
+/** Requests in flight per queue when `batching: false`. */
+const UNBATCHED_INFLIGHT_PER_QUEUE = 32;
+
 /** A selector spreading keys over queues by a stable hash (Java `String.hashCode`, like SelectMessageQueueByHash). */
 export function hashSelector(key: string): MessageQueueSelector {
   let h = 0;
@@ -150,7 +153,8 @@ export class Producer extends EventEmitter<ProducerEvents> {
       maxBatchMessages: batching === undefined ? 1 : positive('batching.maxMessages', batching.maxMessages ?? DEFAULTS.batchMaxMessages),
       maxBatchBytes: positive('batching.maxBytes', batching?.maxBytes ?? DEFAULTS.batchMaxBytes),
       lingerMs: nonNegative('batching.lingerMs', batching?.lingerMs ?? 0),
-      maxInflightPerQueue: positive('batching.maxInflightPerQueue', batching?.maxInflightPerQueue ?? 1),
+      // Without coalescing, one request per queue at a time would serialize sends; allow a window.
+      maxInflightPerQueue: positive('batching.maxInflightPerQueue', batching === undefined ? UNBATCHED_INFLIGHT_PER_QUEUE : (batching.maxInflightPerQueue ?? 1)),
       clock: this.clock,
     });
     this.uniqIds = new UniqIdGenerator(this.clock, ipv4Bytes(this.identity.ip));
@@ -353,10 +357,11 @@ export class Producer extends EventEmitter<ProducerEvents> {
     if (this.state !== 'running') return;
     const body: HeartbeatBody = { clientID: this.identity.clientId, producerDataSet: [{ groupName: this.groupName }], consumerDataSet: [] };
     const request = makeRequest(RequestCode.HEART_BEAT, { body: encodeHeartbeatData(body) });
+    // Producers only ever talk to masters (Java skips slaves for producer-only clients).
     for (const broker of this.routes.knownBrokers().values()) {
-      for (const addr of Object.values(broker.brokerAddrs)) {
-        invokeExpect(this.remoting, addr, request, this.timeoutMs, `heartbeat to ${broker.brokerName}`).catch((error: unknown) => this.warn(error));
-      }
+      const addr = broker.brokerAddrs[MASTER_ID];
+      if (addr === undefined) continue;
+      invokeExpect(this.remoting, addr, request, this.timeoutMs, `heartbeat to ${broker.brokerName}`).catch((error: unknown) => this.warn(error));
     }
   }
 

@@ -34,7 +34,8 @@ import { EventEmitter } from 'node:events';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isRetryTopic, validateGroupName, validateTopicName } from '../message';
-import { RequestCode } from '../protocol';
+import type { BrokerData } from '../protocol';
+import { MASTER_ID, RequestCode } from '../protocol';
 import { RemotingClient } from '../remoting';
 import type { Clock } from '../stdx';
 import { systemClock } from '../stdx';
@@ -253,9 +254,7 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
     if (this.messageModel === 'broadcasting') {
       mine = [...route.subscribeQueues];
     } else {
-      const addr = [...route.brokers.keys()].sort().map((name) => pullTarget(route.brokers, name, 0)?.addr).find((a) => a !== undefined);
-      if (addr === undefined) throw new ClientError(ClientErrorCode.NO_AVAILABLE_QUEUE, `topic ${topic} has no broker to ask for group members`);
-      const ids = await consumerIdsOf(this.remoting, addr, this.groupName, this.o.requestTimeoutMs);
+      const ids = await this.groupMembers(route.brokers, topic);
       if (!ids.includes(this.identity.clientId)) {
         // The broker has not seen our heartbeat yet (or expired us): announce ourselves, keep what we
         // have, and look again shortly.
@@ -266,6 +265,21 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
       mine = allocateAveragely(route.subscribeQueues, ids, this.identity.clientId);
     }
     await this.assign(entry, mine);
+  }
+
+  /** The group's members, from the first broker of the topic that answers. */
+  private async groupMembers(brokers: ReadonlyMap<string, BrokerData>, topic: string): Promise<string[]> {
+    let lastError: unknown = new ClientError(ClientErrorCode.NO_AVAILABLE_QUEUE, `topic ${topic} has no broker to ask for group members`);
+    for (const name of [...brokers.keys()].sort()) {
+      const target = pullTarget(brokers, name, MASTER_ID);
+      if (target === undefined) continue;
+      try {
+        return await consumerIdsOf(this.remoting, target.addr, this.groupName, this.o.requestTimeoutMs);
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw lastError;
   }
 
   private async assign(entry: Topic, mine: readonly MessageQueue[]): Promise<void> {
