@@ -80,6 +80,11 @@ class AdminClientAdapter implements AdminApi {
     return this.admin.listTopics();
   }
 
+  async clusterNames() {
+    const view = await this.admin.clusterInfo();
+    return { clusters: Object.keys(view.clusters), brokerNames: Object.keys(view.brokers) };
+  }
+
   async describeTopic(topic: string) {
     const d = await this.admin.describeTopic(topic);
     const brokers = Object.entries(d.perm)

@@ -84,6 +84,8 @@ export interface AdminApi {
   topicBrokers(topic: string): Promise<readonly TopicBrokerEntry[]>;
   deleteTopic(topic: string): Promise<void>;
   listTopics(): Promise<readonly string[]>;
+  /** Cluster and broker group names (brokers register a topic named after each, as RocketMQ's do). */
+  clusterNames(): Promise<{ readonly clusters: readonly string[]; readonly brokerNames: readonly string[] }>;
   describeTopic(topic: string): Promise<TopicDescription>;
   cluster(): Promise<readonly BrokerView[]>;
   consumerProgress(group: string): Promise<ConsumerProgress>;

@@ -65,7 +65,8 @@ describe('topic settings', () => {
 
   test('system topics are recognised for `topic list` filtering', () => {
     for (const t of ['TBW102', '%RETRY%g', '%DLQ%g', 'SCHEDULE_TOPIC_XXXX', 'RMQ_SYS_TRANS_HALF_TOPIC', 'rmq_sys_wheel_timer']) expect(isSystemTopicName(t)).toBe(true);
-    for (const t of ['orders', 'TBW1020', 'my%RETRY%']) expect(isSystemTopicName(t)).toBe(false);
+    for (const t of ['orders', 'TBW1020', 'my%RETRY%', 'broker-a']) expect(isSystemTopicName(t)).toBe(false);
+    expect(isSystemTopicName('broker-a', new Set(['DefaultCluster', 'broker-a']))).toBe(true);
   });
 
   test('describe shows brokers, per-queue offsets sorted by broker and queue, and the message total', () => {
