@@ -5,9 +5,15 @@
 export interface ConsumeOptions {
   /** Hold pulls that find nothing for the client's suspendTimeoutMillis (upstream longPollingEnable). */
   longPollingEnabled: boolean;
-  /** Hold time of a suspendable pull when long polling is off (upstream shortPollingTimeMills). */
+  /**
+   * Hold time of a pull that asked to be suspended when long polling is off (upstream
+   * shortPollingTimeMills). A pull without the SUSPEND flag is never held, as upstream.
+   */
   shortPollingTimeMs: number;
-  /** Messages per pull at most, whatever the request asks. */
+  /**
+   * Messages per pull at most: a pull returns min(request maxMsgNums, this). Clients ask 32 by
+   * default; the cap is higher than upstream's in-memory 32 so fast consumers can ask for more.
+   */
   maxPullMessages: number;
   /** Bytes of one pull response body at most (at least one message is always returned). */
   maxPullBytes: number;
