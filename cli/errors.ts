@@ -10,6 +10,8 @@ export const ExitCode = {
   failure: 1,
   /** Bad flags or arguments. */
   usage: 2,
+  /** Stopped by Ctrl-C before finishing (128 + SIGINT, as shells report it). */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -127,6 +127,18 @@ test('send, describe, show, query, consume and consumer progress agree on the sa
   expect(tagged.lines[0]).toMatch(/tags=TagX keys=special msgId=\w+ \| find me/);
 });
 
+test('Ctrl-C stops a long send early, reports what was sent, and exits 130', async () => {
+  const out = new MemoryOutput();
+  const ctrlC: SignalSource = (handler) => {
+    const t = setImmediate(() => handler('SIGINT'));
+    return () => clearImmediate(t);
+  };
+  const code = await runCli(['--namesrv', cluster.namesrvAddr, 'send', 'CliInterrupted', '--count', '100000'], { out, env: {}, cwd: process.cwd(), signals: ctrlC });
+  expect(code).toBe(ExitCode.interrupted);
+  expect(out.lines[0]).toMatch(/^sent [\d,]+ messages of 19 B in /);
+  expect(out.errors).toEqual([expect.stringMatching(/^interrupted after [\d,]+ of 100,000 sends$/)]);
+});
+
 test('usage errors exit 2 and an unreachable name server exits 1, both with a message', async () => {
   const bad = await rocketctl('topic', 'create', 'X', '--queues', '0');
   expect(bad.code).toBe(ExitCode.usage);

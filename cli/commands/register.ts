@@ -118,7 +118,7 @@ export function registerAdminCommands(program: Command, deps: CommandDeps, state
         const g = globals(cmd);
         const plan = planSend(topicName, flags);
         // Loaded on use: the SDK is not needed by `up` or `--help`, and loading it costs startup time.
-        return import('./send').then(({ runSend }) => runSend(plan, { out: deps.out, namesrv: g.namesrv, json: g.json === true, clock: deps.clock }));
+        return import('./send').then(({ runSend }) => runSend(plan, { out: deps.out, namesrv: g.namesrv, json: g.json === true, clock: deps.clock, signals: deps.signals }));
       }),
     );
 

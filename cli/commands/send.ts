@@ -11,6 +11,7 @@ import { Progress } from '../format/progress';
 import { formatBytes, formatCount, formatDuration, formatThroughput, renderKeyValues } from '../format/table';
 import type { Output } from '../output';
 import { toJson } from '../output';
+import type { SignalSource } from '../supervisor/up';
 import type { SendPlan } from './send-plan';
 
 export interface SendContext {
@@ -18,6 +19,8 @@ export interface SendContext {
   readonly namesrv: string;
   readonly json: boolean;
   readonly clock: Clock;
+  /** Ctrl-C stops a `--count` run early, still printing what was sent. */
+  readonly signals: SignalSource;
 }
 
 function showResult(r: SendResult): string[] {
@@ -36,12 +39,15 @@ export interface SendTotals {
   firstError: string | undefined;
 }
 
-/** Sends `plan.count` messages with `plan.concurrency` workers; reports after each completion. */
-export async function sendAll(producer: Pick<Producer, 'send'>, plan: SendPlan, onDone: (t: SendTotals) => void): Promise<SendTotals> {
+/**
+ * Sends `plan.count` messages with `plan.concurrency` workers; reports after each completion. Once
+ * `stopped()` is true no new send starts (the ones in flight finish).
+ */
+export async function sendAll(producer: Pick<Producer, 'send'>, plan: SendPlan, onDone: (t: SendTotals) => void, stopped: () => boolean = () => false): Promise<SendTotals> {
   const totals: SendTotals = { sent: 0, failed: 0, firstError: undefined };
   let next = 0;
   const worker = async () => {
-    while (next < plan.count) {
+    while (next < plan.count && !stopped()) {
       const i = next++;
       try {
         await producer.send(plan.message(i));
@@ -70,7 +76,15 @@ export async function runSend(plan: SendPlan, ctx: SendContext): Promise<ExitCod
     const progress = new Progress(ctx.out.progress, ctx.clock);
     const startMs = ctx.clock.monotonicMs();
     const rate = (done: number) => formatThroughput(done, done * plan.bodyBytes, ctx.clock.monotonicMs() - startMs);
-    const totals = await sendAll(producer, plan, (t) => progress.report(() => `sent ${formatCount(t.sent)}/${formatCount(plan.count)} (${rate(t.sent)})${t.failed > 0 ? `, ${formatCount(t.failed)} failed` : ''}`));
+    let interrupted = false;
+    const unsubscribe = ctx.signals(() => (interrupted = true));
+    let totals: SendTotals;
+    try {
+      const report = (t: SendTotals) => progress.report(() => `sent ${formatCount(t.sent)}/${formatCount(plan.count)} (${rate(t.sent)})${t.failed > 0 ? `, ${formatCount(t.failed)} failed` : ''}`);
+      totals = await sendAll(producer, plan, report, () => interrupted);
+    } finally {
+      unsubscribe();
+    }
     const elapsedMs = ctx.clock.monotonicMs() - startMs;
     progress.finish();
     if (ctx.json) {
@@ -79,6 +93,10 @@ export async function runSend(plan: SendPlan, ctx: SendContext): Promise<ExitCod
     } else {
       ctx.out.out(`sent ${formatCount(totals.sent)} messages of ${formatBytes(plan.bodyBytes)} in ${formatDuration(elapsedMs)}: ${formatThroughput(totals.sent, totals.sent * plan.bodyBytes, elapsedMs)}`);
       if (totals.failed > 0) ctx.out.err(`${formatCount(totals.failed)} sends failed; first error: ${totals.firstError}`);
+    }
+    if (interrupted) {
+      ctx.out.err(`interrupted after ${formatCount(totals.sent + totals.failed)} of ${formatCount(plan.count)} sends`);
+      return ExitCode.interrupted;
     }
     return totals.failed > 0 ? ExitCode.failure : ExitCode.ok;
   } finally {
