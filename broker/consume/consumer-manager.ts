@@ -98,6 +98,7 @@ export class ConsumerManager {
 
   /** Registers one consumer group of a heartbeat; a string explains a refusal (a limit). */
   registerConsumer(data: ConsumerData, who: ChannelIdentity): string | undefined {
+    if (data.subscriptionDataSet.length > MAX_SUBSCRIPTIONS_PER_GROUP) return `more than ${MAX_SUBSCRIPTIONS_PER_GROUP} subscriptions in group ${data.groupName}`;
     let info = this.consumers.get(data.groupName);
     if (info === undefined) {
       if (this.consumers.size >= MAX_CONSUMER_GROUPS) return `more than ${MAX_CONSUMER_GROUPS} consumer groups`;
@@ -111,12 +112,12 @@ export class ConsumerManager {
       };
       this.consumers.set(data.groupName, info);
     }
-    if (data.subscriptionDataSet.length > MAX_SUBSCRIPTIONS_PER_GROUP) return `more than ${MAX_SUBSCRIPTIONS_PER_GROUP} subscriptions in group ${data.groupName}`;
     info.consumeType = data.consumeType;
     info.messageModel = data.messageModel;
     info.consumeFromWhere = data.consumeFromWhere;
     const joined = this.updateChannel(info.channels, who);
     if (joined === undefined) return `more than ${MAX_CHANNELS_PER_GROUP} connections in group ${data.groupName}`;
+    // (A group refused its first channel cannot happen: a new group has none.)
     this.indexOf(who.connection.id).consumers.add(data.groupName);
     const subscriptionsChanged = updateSubscriptions(info.subscriptions, data.subscriptionDataSet);
     if (joined || subscriptionsChanged) this.notifyGroup(info);
