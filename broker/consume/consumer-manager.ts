@@ -117,7 +117,6 @@ export class ConsumerManager {
     info.consumeFromWhere = data.consumeFromWhere;
     const joined = this.updateChannel(info.channels, who);
     if (joined === undefined) return `more than ${MAX_CHANNELS_PER_GROUP} connections in group ${data.groupName}`;
-    // (A group refused its first channel cannot happen: a new group has none.)
     this.indexOf(who.connection.id).consumers.add(data.groupName);
     const subscriptionsChanged = updateSubscriptions(info.subscriptions, data.subscriptionDataSet);
     if (joined || subscriptionsChanged) this.notifyGroup(info);
