@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { LocalCluster } from '../testing/cluster';
 import { startLocalCluster } from '../testing/cluster';
 import { cleanupTempDirs, tempDir } from '../testing/temp';
-import { AdminClient, Producer, PullConsumer, PushConsumer } from './index';
+import { AdminClient, Producer, PullConsumer, PushConsumer, hashSelector } from './index';
 import type { PushConsumerOptions, ReceivedMessage, SendResult } from './index';
 
 let cluster: LocalCluster;
@@ -128,6 +128,25 @@ describe('against the real broker and name server', () => {
     const progress = await admin.consumerProgress('int-resume', name);
     await waitFor(async () => (await admin.consumerProgress('int-resume', name)).totalLag === 0);
     expect(progress.queues).toHaveLength(8);
+  });
+
+  test('ordered sends by key and an orderly consumer keep each key in order', async () => {
+    const name = await topic('IntOrderlyTopic');
+    const c = push({ groupName: 'int-orderly', orderly: true, consumeConcurrency: 4 });
+    const seen = new Map<string, number[]>();
+    c.subscribe(name, '*', async (m) => {
+      const [key, seq] = m.body.toString().split(':');
+      await new Promise((resolve) => setImmediate(resolve));
+      const list = seen.get(key!) ?? [];
+      list.push(Number(seq));
+      seen.set(key!, list);
+    });
+    await c.start();
+    // Ten keys, twenty messages each, sent concurrently: per key, sends go out in call order.
+    const keys = Array.from({ length: 10 }, (_, k) => `order-${k}`);
+    await Promise.all(keys.flatMap((key) => Array.from({ length: 20 }, (_, seq) => producer.send({ topic: name, body: `${key}:${seq}` }, { selector: hashSelector(key) }))));
+    await waitFor(() => [...seen.values()].reduce((n, l) => n + l.length, 0) >= 200);
+    for (const key of keys) expect(seen.get(key)).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 
   test('broadcasting consumers each receive every message', async () => {

@@ -3,9 +3,10 @@
  * consumer offsets, queue offsets, unregister. Each resolves with a plain value or rejects with a
  * ClientError.
  */
-import type { ConsumerData, SubscriptionData } from '../protocol';
+import type { BrokerData, ConsumerData, SubscriptionData } from '../protocol';
 import {
   GetMaxOffsetRequestHeader,
+  MASTER_ID,
   GetMinOffsetRequestHeader,
   OffsetResponseHeader,
   QueryConsumerOffsetRequestHeader,
@@ -14,8 +15,10 @@ import {
   SearchOffsetRequestHeader,
   UpdateConsumerOffsetRequestHeader,
   encodeHeartbeatData,
+  encodeLockBatchRequestBody,
   makeRequest,
   parseConsumerListBody,
+  parseLockBatchResponseBody,
 } from '../protocol';
 import type { RemotingClient } from '../remoting';
 import { ClientError, ClientErrorCode, fromRemotingError } from './errors';
@@ -83,6 +86,21 @@ export async function consumerIdsOf(remoting: RemotingClient, addr: string, grou
   return body.value.consumerIdList;
 }
 
+/** The group's members from the first broker (by name) that answers. */
+export async function consumerIdsFromAny(remoting: RemotingClient, brokers: ReadonlyMap<string, BrokerData>, group: string, timeoutMs: number): Promise<string[]> {
+  let lastError: unknown = new ClientError(ClientErrorCode.NO_AVAILABLE_QUEUE, `no broker to ask for the members of ${group}`);
+  for (const name of [...brokers.keys()].sort()) {
+    const addr = brokers.get(name)!.brokerAddrs[MASTER_ID] ?? Object.values(brokers.get(name)!.brokerAddrs)[0];
+    if (addr === undefined) continue;
+    try {
+      return await consumerIdsOf(remoting, addr, group, timeoutMs);
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
 function offsetOf(response: { extFields?: Record<string, string> }, what: string): number {
   const header = OffsetResponseHeader.parse(response.extFields);
   if (!header.ok) throw new ClientError(ClientErrorCode.BAD_RESPONSE, `${what}: ${header.error}`);
@@ -136,4 +154,19 @@ export async function searchOffset(remoting: RemotingClient, addr: string, queue
     extFields: SearchOffsetRequestHeader.format({ topic: queue.topic, queueId: queue.queueId, timestamp }),
   });
   return offsetOf(await invokeExpect(remoting, addr, req, timeoutMs, what), what);
+}
+
+/** LOCK_BATCH_MQ (FACTS 6.6): tries to lock `queues` for this client; returns the ones it now holds. */
+export async function lockQueues(remoting: RemotingClient, addr: string, group: string, clientId: string, queues: readonly MessageQueue[], timeoutMs: number): Promise<MessageQueue[]> {
+  const body = encodeLockBatchRequestBody({ consumerGroup: group, clientId, onlyThisBroker: false, mqSet: queues.map((q) => ({ topic: q.topic, brokerName: q.brokerName, queueId: q.queueId })) });
+  const response = await invokeExpect(remoting, addr, makeRequest(RequestCode.LOCK_BATCH_MQ, { body }), timeoutMs, `lock ${queues.length} queues of ${group}`);
+  const parsed = parseLockBatchResponseBody(response.body);
+  if (!parsed.ok) throw new ClientError(ClientErrorCode.BAD_RESPONSE, `lock answer from ${addr}: ${parsed.error}`);
+  return parsed.value.lockOKMQSet;
+}
+
+/** UNLOCK_BATCH_MQ: gives the locks back so the next owner need not wait for them to lapse. */
+export async function unlockQueues(remoting: RemotingClient, addr: string, group: string, clientId: string, queues: readonly MessageQueue[], timeoutMs: number): Promise<void> {
+  const body = encodeLockBatchRequestBody({ consumerGroup: group, clientId, onlyThisBroker: false, mqSet: queues.map((q) => ({ topic: q.topic, brokerName: q.brokerName, queueId: q.queueId })) });
+  await invokeExpect(remoting, addr, makeRequest(RequestCode.UNLOCK_BATCH_MQ, { body }), timeoutMs, `unlock ${queues.length} queues of ${group}`);
 }

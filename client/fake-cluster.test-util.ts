@@ -12,10 +12,12 @@ import {
   RequestCode,
   ResponseCode,
   encodeConsumerListBody,
+  encodeLockBatchResponseBody,
   encodeTopicRouteData,
   makeRequest,
   makeResponse,
   parseHeartbeatData,
+  parseLockBatchRequestBody,
   parseSendMessageRequest,
 } from '../protocol';
 import type { RemotingConnection } from '../remoting';
@@ -48,6 +50,8 @@ export class FakeBroker {
   /** group -> clientId -> connection. */
   readonly members = new Map<string, Map<string, RemotingConnection>>();
   readonly subscriptions = new Map<string, string>();
+  /** `group@topic@queueId` -> clientId holding the lock. */
+  readonly locks = new Map<string, string>();
   intercept: Intercept | undefined;
   addr = '';
   private commitLogOffset = 0;
@@ -164,6 +168,9 @@ export class FakeBroker {
         const f = request.extFields ?? {};
         return makeResponse(request, ResponseCode.SUCCESS, undefined, { extFields: { offset: String(this.queue(f.topic ?? '', Number(f.queueId)).length) } });
       }
+      case RequestCode.LOCK_BATCH_MQ:
+      case RequestCode.UNLOCK_BATCH_MQ:
+        return this.lockOrUnlock(request);
       case RequestCode.GET_MIN_OFFSET:
         return makeResponse(request, ResponseCode.SUCCESS, undefined, { extFields: { offset: '0' } });
       case RequestCode.SEARCH_OFFSET_BY_TIMESTAMP: {
@@ -272,6 +279,24 @@ export class FakeBroker {
     const group = f.consumerGroup;
     if (group !== undefined && this.members.get(group)?.delete(f.clientID ?? '') === true) this.notify(group);
     return makeResponse(request, ResponseCode.SUCCESS);
+  }
+
+  private lockOrUnlock(request: RemotingCommand): RemotingCommand {
+    const body = parseLockBatchRequestBody(request.body);
+    if (!body.ok) return makeResponse(request, ResponseCode.SYSTEM_ERROR, body.error);
+    const { consumerGroup, clientId, mqSet } = body.value;
+    const granted = [];
+    for (const mq of mqSet) {
+      const key = `${consumerGroup}@${mq.topic}@${mq.queueId}`;
+      const holder = this.locks.get(key);
+      if (request.code === RequestCode.UNLOCK_BATCH_MQ) {
+        if (holder === clientId) this.locks.delete(key);
+      } else if (holder === undefined || holder === clientId) {
+        this.locks.set(key, clientId);
+        granted.push(mq);
+      }
+    }
+    return makeResponse(request, ResponseCode.SUCCESS, undefined, { body: encodeLockBatchResponseBody({ lockOKMQSet: granted }) });
   }
 
   private dropConnection(connection: RemotingConnection): void {

@@ -32,7 +32,7 @@ import type { MessageStreamOptions, StreamHost } from './message-stream';
 import { BrokerOffsetStore } from './offset-store';
 import type { PullResult } from './pull';
 import { pullMessages } from './pull';
-import { RouteCache, masterAddress, parseNamesrvAddrs, pullTarget } from './route';
+import { RouteCache, parseNamesrvAddrs, pullTarget } from './route';
 import { parseTagExpression } from './tags';
 import type { MessageQueue } from './types';
 import { queueKey } from './types';
@@ -98,7 +98,7 @@ export class PullConsumer extends EventEmitter<PullConsumerEvents> {
     this.remoting = new RemotingClient({ clock: this.clock });
     this.routes = new RouteCache(this.remoting, { namesrvAddrs, timeoutMs: this.timeoutMs, refreshIntervalMs: options.routeRefreshIntervalMs ?? 30_000 });
     this.routes.on('warning', (error) => this.warn(error));
-    this.offsets = new BrokerOffsetStore(this.remoting, (brokerName) => this.masterOf(brokerName), this.groupName, this.timeoutMs);
+    this.offsets = new BrokerOffsetStore(this.remoting, (brokerName) => this.routes.masterOf(brokerName), this.groupName, this.timeoutMs);
   }
 
   async start(): Promise<void> {
@@ -234,11 +234,7 @@ export class PullConsumer extends EventEmitter<PullConsumerEvents> {
   }
 
   private async forEachBroker(call: (addr: string) => Promise<void>): Promise<void> {
-    const calls: Promise<void>[] = [];
-    for (const broker of this.routes.knownBrokers().values()) {
-      for (const addr of Object.values(broker.brokerAddrs)) calls.push(call(addr).catch((error: unknown) => this.warn(error)));
-    }
-    await Promise.all(calls);
+    await Promise.all(this.routes.allBrokerAddrs().map((addr) => call(addr).catch((error: unknown) => this.warn(error))));
   }
 
   private async addrOf(queue: MessageQueue, brokerId: number): Promise<string> {
@@ -248,13 +244,6 @@ export class PullConsumer extends EventEmitter<PullConsumerEvents> {
     return target.addr;
   }
 
-  private masterOf(brokerName: string): string | undefined {
-    for (const topic of this.routes.topics()) {
-      const addr = masterAddress(this.routes.cached(topic)!.brokers, brokerName);
-      if (addr !== undefined) return addr;
-    }
-    return undefined;
-  }
 
   private checkRunning(): void {
     if (this.state === 'running') return;

@@ -21,7 +21,14 @@ export interface PushConsumerOptions {
   readonly maxInflightMessagesPerQueue?: number;
   /** The same, over all queues. Default 10000. */
   readonly maxInflightMessages?: number;
-  /** Handlers running at once. Default 20. */
+  /**
+   * Ordered consumption: each queue's messages are handled one at a time, in queue order. In
+   * clustering the member locks its queues on the brokers (LOCK_BATCH_MQ, renewed every
+   * `lockIntervalMs`) and only consumes queues it holds. Pair with selector sends. Default false.
+   */
+  readonly orderly?: boolean;
+  readonly lockIntervalMs?: number;
+  /** Handlers running at once (in orderly mode: queues handled at once). Default 20. */
   readonly consumeConcurrency?: number;
   /** Local retries of a failed message before it is given up. Default 16. */
   readonly maxReconsumeTimes?: number;
@@ -61,6 +68,7 @@ const D = {
   routeRefreshIntervalMs: 30_000,
   persistOffsetIntervalMs: 5000,
   shutdownTimeoutMs: 10_000,
+  lockIntervalMs: 20_000,
 } as const;
 
 export function resolvePushOptions(options: PushConsumerOptions): ResolvedPushOptions {
@@ -71,6 +79,8 @@ export function resolvePushOptions(options: PushConsumerOptions): ResolvedPushOp
     pullBatchSize: positiveInt('pullBatchSize', options.pullBatchSize ?? D.pullBatchSize),
     maxInflightMessagesPerQueue: positiveInt('maxInflightMessagesPerQueue', options.maxInflightMessagesPerQueue ?? D.maxInflightPerQueue),
     maxInflightMessages: positiveInt('maxInflightMessages', options.maxInflightMessages ?? D.maxInflight),
+    orderly: options.orderly === true,
+    lockIntervalMs: positiveInt('lockIntervalMs', options.lockIntervalMs ?? D.lockIntervalMs),
     consumeConcurrency: positiveInt('consumeConcurrency', options.consumeConcurrency ?? D.consumeConcurrency),
     maxReconsumeTimes: nonNegativeInt('maxReconsumeTimes', options.maxReconsumeTimes ?? D.maxReconsumeTimes),
     consumeRetryDelayMs: nonNegativeInt('consumeRetryDelayMs', options.consumeRetryDelayMs ?? D.consumeRetryDelayMs),

@@ -225,6 +225,55 @@ describe('PushConsumer (clustering)', () => {
   });
 });
 
+describe('PushConsumer (orderly)', () => {
+  /** Records deliveries and how many handlers of one queue ran at once. */
+  function orderlyHandler(log: Map<string, number[]>, overlap: { max: number }, fail?: (m: ReceivedMessage, attempt: number) => boolean) {
+    const running = new Map<string, number>();
+    return async (m: ReceivedMessage, context: { attempt: number }): Promise<void> => {
+      const key = queueKey(m.queue);
+      running.set(key, (running.get(key) ?? 0) + 1);
+      overlap.max = Math.max(overlap.max, running.get(key)!);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      running.set(key, running.get(key)! - 1);
+      if (fail?.(m, context.attempt) === true) throw new Error('not yet');
+      const list = log.get(key) ?? [];
+      list.push(m.queueOffset);
+      log.set(key, list);
+    };
+  }
+
+  test('handles each queue one message at a time, in queue order, holding the broker locks', async () => {
+    const c = consumer({ orderly: true, consumeRetryDelayMs: 5 });
+    const log = new Map<string, number[]>();
+    const overlap = { max: 0 };
+    // The third message of broker-a queue 0 fails twice: nothing after it may run before it succeeds.
+    c.subscribe(TOPIC, '*', orderlyHandler(log, overlap, (m, attempt) => m.queue.brokerName === 'broker-a' && m.queue.queueId === 0 && m.queueOffset === 2 && attempt < 3));
+    await c.start();
+    expect([...cluster.brokers[0]!.locks.values()].every((holder) => holder === c.identity.clientId)).toBe(true);
+    expect(cluster.brokers[0]!.locks.size).toBe(4);
+    produce(160);
+    await waitFor(() => [...log.values()].reduce((n, l) => n + l.length, 0) === 160);
+    expect(overlap.max).toBe(1);
+    for (const offsets of log.values()) expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+    expect(log.get(`${TOPIC}@broker-a@0`)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    await c.shutdown();
+    expect(cluster.brokers[0]!.locks.size).toBe(0);
+  });
+
+  test('a queue locked by another member is not consumed until that member lets go', async () => {
+    const broker = cluster.brokers[0]!;
+    broker.locks.set(`g1@${TOPIC}@1`, 'someone-else');
+    const c = consumer({ orderly: true });
+    const log = new Map<string, number[]>();
+    c.subscribe(TOPIC, '*', orderlyHandler(log, { max: 0 }));
+    await c.start();
+    expect(c.assignedQueues(TOPIC).map(queueKey)).not.toContain(`${TOPIC}@broker-a@1`);
+    broker.append(TOPIC, 1, Buffer.from('held'), propertiesText({ TAGS: 'a' }));
+    broker.locks.delete(`g1@${TOPIC}@1`);
+    await waitFor(() => log.get(`${TOPIC}@broker-a@1`)?.length === 1);
+  });
+});
+
 describe('PushConsumer (broadcasting)', () => {
   test('every member gets every message and keeps its progress in its own file', async () => {
     const dir = tempDir('rocket-client-');

@@ -22,6 +22,8 @@
  *   offsets go to a local JSON file.
  * - Delivery is at least once: after a crash or a rebalance, messages past the last commit are
  *   delivered again.
+ * - `orderly`: each queue's messages are handled one at a time in queue order, and in clustering only
+ *   while this member holds the queue's lock on the broker (queue-locks.ts).
  * - A handler that throws fails the message. For now it is retried locally, in this process, after
  *   `consumeRetryDelayMs`, up to `maxReconsumeTimes` more times, then given up and reported through
  *   the `consumeError` event (willRetry false) so the queue keeps moving. Broker-side retry through
@@ -34,14 +36,13 @@ import { EventEmitter } from 'node:events';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isRetryTopic, validateGroupName, validateTopicName } from '../message';
-import type { BrokerData } from '../protocol';
-import { MASTER_ID, RequestCode } from '../protocol';
+import { RequestCode } from '../protocol';
 import { RemotingClient } from '../remoting';
 import type { Clock } from '../stdx';
 import { systemClock } from '../stdx';
 import { allocateAveragely } from './allocate';
 import type { Subscription } from './consumer-api';
-import { consumerIdsOf, maxOffsetOf, searchOffset, sendHeartbeat, unregisterConsumer } from './consumer-api';
+import { consumerIdsFromAny, maxOffsetOf, searchOffset, sendHeartbeat, unregisterConsumer } from './consumer-api';
 import { ClientError, ClientErrorCode, invalidArgument } from './errors';
 import type { ClientIdentity } from './identity';
 import { makeIdentity } from './identity';
@@ -49,11 +50,13 @@ import type { OffsetStore } from './offset-store';
 import { BrokerOffsetStore, LocalFileOffsetStore } from './offset-store';
 import type { PushConsumerOptions, ResolvedPushOptions } from './push-consumer-options';
 import { resolvePushOptions } from './push-consumer-options';
-import type { ConsumeContext, Delivery, MessageHandler } from './process-queue';
-import { ConsumeDispatcher, ProcessQueue } from './process-queue';
+import type { ConsumeContext, Delivery, MessageHandler } from './dispatcher';
+import { ConsumeDispatcher } from './dispatcher';
+import { ProcessQueue } from './process-queue';
+import { QueueLocker, holdsLock } from './queue-locks';
 import type { PullLoopHost } from './pull-loop';
 import { runPullLoop } from './pull-loop';
-import { RouteCache, masterAddress, parseNamesrvAddrs, pullTarget } from './route';
+import { RouteCache, parseNamesrvAddrs, pullTarget } from './route';
 import { parseTagExpression } from './tags';
 import type { MessageQueue, ReceivedMessage } from './types';
 import { compareQueues, queueKey } from './types';
@@ -83,6 +86,7 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
   private readonly routes: RouteCache;
   private readonly offsets: OffsetStore;
   private readonly dispatcher: ConsumeDispatcher;
+  private readonly locker: QueueLocker;
   private readonly topics = new Map<string, Topic>();
   private readonly queues = new Map<string, ProcessQueue>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -114,8 +118,18 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
       this.messageModel === 'broadcasting'
         ? new LocalFileOffsetStore(options.offsetStorePath ?? path.join(os.homedir(), '.rocketcluster', 'offsets', `${this.groupName}.json`), this.groupName)
         : new BrokerOffsetStore(this.remoting, (brokerName) => this.masterOf(brokerName), this.groupName, this.o.requestTimeoutMs);
+    this.locker = new QueueLocker({
+      remoting: this.remoting,
+      group: this.groupName,
+      clientId: this.identity.clientId,
+      timeoutMs: this.o.requestTimeoutMs,
+      clock: this.clock,
+      masterOf: (brokerName) => this.masterOf(brokerName),
+    });
     this.dispatcher = new ConsumeDispatcher({
       concurrency: this.o.consumeConcurrency,
+      orderly: this.o.orderly,
+      canRun: (pq) => !this.locksQueues() || holdsLock(pq, this.clock.monotonicMs()),
       maxReconsumeTimes: this.o.maxReconsumeTimes,
       retryDelayMs: this.o.consumeRetryDelayMs,
       done: (delivery) => this.acknowledge(delivery),
@@ -174,6 +188,7 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
     this.every(this.o.heartbeatIntervalMs, () => void this.heartbeatAll());
     this.every(this.o.rebalanceIntervalMs, () => this.rebalanceSoon());
     this.every(this.o.persistOffsetIntervalMs, () => void this.persistOffsets(false));
+    if (this.locksQueues()) this.every(this.o.lockIntervalMs, () => void this.renewLocks());
     await this.rebalance();
   }
 
@@ -203,6 +218,7 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
       this.dispatcher.stop();
       for (const pq of this.queues.values()) this.offsets.update(pq.queue, pq.tracker.committableOffset());
       await this.persistOffsets(true);
+      if (this.locksQueues()) await this.locker.unlock([...this.queues.values()].map((pq) => pq.queue)).catch((error: unknown) => this.warn(error));
       await this.unregisterAll();
     }
     this.dispatcher.stop();
@@ -254,7 +270,7 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
     if (this.messageModel === 'broadcasting') {
       mine = [...route.subscribeQueues];
     } else {
-      const ids = await this.groupMembers(route.brokers, topic);
+      const ids = await consumerIdsFromAny(this.remoting, route.brokers, this.groupName, this.o.requestTimeoutMs);
       if (!ids.includes(this.identity.clientId)) {
         // The broker has not seen our heartbeat yet (or expired us): announce ourselves, keep what we
         // have, and look again shortly.
@@ -265,21 +281,6 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
       mine = allocateAveragely(route.subscribeQueues, ids, this.identity.clientId);
     }
     await this.assign(entry, mine);
-  }
-
-  /** The group's members, from the first broker of the topic that answers. */
-  private async groupMembers(brokers: ReadonlyMap<string, BrokerData>, topic: string): Promise<string[]> {
-    let lastError: unknown = new ClientError(ClientErrorCode.NO_AVAILABLE_QUEUE, `topic ${topic} has no broker to ask for group members`);
-    for (const name of [...brokers.keys()].sort()) {
-      const target = pullTarget(brokers, name, MASTER_ID);
-      if (target === undefined) continue;
-      try {
-        return await consumerIdsOf(this.remoting, target.addr, this.groupName, this.o.requestTimeoutMs);
-      } catch (error) {
-        lastError = error;
-      }
-    }
-    throw lastError;
   }
 
   private async assign(entry: Topic, mine: readonly MessageQueue[]): Promise<void> {
@@ -297,7 +298,17 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
   /** Starts consuming a queue from its stored offset (or `consumeFromWhere`); false when that failed. */
   private async take(entry: Topic, queue: MessageQueue): Promise<boolean> {
     let start: number;
+    let lockedUntilMs = 0;
     try {
+      if (this.locksQueues()) {
+        // Ordered: only a queue whose lock we got; its previous owner may still hold it for a moment.
+        lockedUntilMs = await this.locker.lockOne(queue);
+        if (lockedUntilMs <= this.clock.monotonicMs()) {
+          this.later(1000, () => this.rebalanceSoon());
+          return false;
+        }
+      }
+      // Read after locking: the previous owner commits before it unlocks.
       start = await this.startOffset(queue);
     } catch (error) {
       this.warn(error);
@@ -305,6 +316,7 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
     }
     if (this.state !== 'running' || this.queues.has(queueKey(queue)) || !this.topics.has(queue.topic)) return false;
     const pq = new ProcessQueue(queue, entry.subscription, start);
+    pq.lockedUntilMs = lockedUntilMs;
     this.queues.set(queueKey(queue), pq);
     this.offsets.update(queue, start);
     pq.loop = runPullLoop(pq, this.pullLoopHost(entry.handler));
@@ -314,15 +326,36 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
   /** Stops consuming a queue; commits what is safe to commit so its next owner starts there. */
   private async release(pq: ProcessQueue): Promise<void> {
     pq.drop();
+    // Ordered: the message being handled must finish (and count) before the next owner may start.
+    if (this.o.orderly) await this.dispatcher.queueIdle(pq, this.o.shutdownTimeoutMs);
     this.queues.delete(queueKey(pq.queue));
     this.inflightTotal -= pq.tracker.inflightCount;
     this.offsets.update(pq.queue, pq.tracker.committableOffset());
     try {
       await this.offsets.persist(pq.queue);
+      if (this.locksQueues()) await this.locker.unlock([pq.queue]);
     } catch (error) {
       this.warn(error);
     }
     if (this.messageModel === 'clustering') this.offsets.remove(pq.queue);
+  }
+
+  /** Ordered consumption in clustering needs broker locks; broadcasting members each read everything. */
+  private locksQueues(): boolean {
+    return this.o.orderly && this.messageModel === 'clustering';
+  }
+
+  private async renewLocks(): Promise<void> {
+    if (this.state !== 'running') return;
+    const owned = [...this.queues.values()];
+    try {
+      await this.locker.lock(owned);
+    } catch (error) {
+      this.warn(error);
+    }
+    const nowMs = this.clock.monotonicMs();
+    for (const pq of owned) if (holdsLock(pq, nowMs) && pq.isSleeping && !this.overLimit(pq)) pq.wake();
+    this.dispatcher.resume();
   }
 
   private async startOffset(queue: MessageQueue): Promise<number> {
@@ -373,6 +406,7 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
   }
 
   private overLimit(pq: ProcessQueue): boolean {
+    if (this.locksQueues() && !holdsLock(pq, this.clock.monotonicMs())) return true;
     return pq.tracker.inflightCount >= this.o.maxInflightMessagesPerQueue || this.inflightTotal >= this.o.maxInflightMessages;
   }
 
@@ -416,23 +450,12 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
       consumeFrom: this.o.consumeFromWhere,
       subscriptions: [...this.topics.values()].map((t) => t.subscription),
     } as const;
-    const calls: Promise<void>[] = [];
-    for (const broker of this.routes.knownBrokers().values()) {
-      for (const addr of Object.values(broker.brokerAddrs)) {
-        calls.push(sendHeartbeat(this.remoting, addr, params, this.o.requestTimeoutMs).catch((error: unknown) => this.warn(error)));
-      }
-    }
-    await Promise.all(calls);
+    await Promise.all(this.routes.allBrokerAddrs().map((addr) => sendHeartbeat(this.remoting, addr, params, this.o.requestTimeoutMs).catch((error: unknown) => this.warn(error))));
   }
 
   private async unregisterAll(): Promise<void> {
-    const calls: Promise<void>[] = [];
-    for (const broker of this.routes.knownBrokers().values()) {
-      for (const addr of Object.values(broker.brokerAddrs)) {
-        calls.push(unregisterConsumer(this.remoting, addr, this.identity.clientId, this.groupName, this.o.requestTimeoutMs).catch((error: unknown) => this.warn(error)));
-      }
-    }
-    await Promise.all(calls);
+    const unregister = (addr: string): Promise<void> => unregisterConsumer(this.remoting, addr, this.identity.clientId, this.groupName, this.o.requestTimeoutMs);
+    await Promise.all(this.routes.allBrokerAddrs().map((addr) => unregister(addr).catch((error: unknown) => this.warn(error))));
   }
 
   private async persistOffsets(acknowledged: boolean): Promise<void> {
@@ -444,11 +467,7 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
   }
 
   private masterOf(brokerName: string): string | undefined {
-    for (const topic of this.routes.topics()) {
-      const addr = masterAddress(this.routes.cached(topic)!.brokers, brokerName);
-      if (addr !== undefined) return addr;
-    }
-    return undefined;
+    return this.routes.masterOf(brokerName);
   }
 
   private addrFor(queue: MessageQueue): string {

@@ -167,6 +167,20 @@ export class RouteCache extends EventEmitter<RouteCacheEvents> {
     return out;
   }
 
+  /** The master address of a broker group, from any cached route. */
+  masterOf(brokerName: string): string | undefined {
+    for (const route of this.routes.values()) {
+      const addr = masterAddress(route.brokers, brokerName);
+      if (addr !== undefined) return addr;
+    }
+    return undefined;
+  }
+
+  /** Every address (masters and slaves) of the brokers of every cached route. */
+  allBrokerAddrs(): string[] {
+    return [...this.knownBrokers().values()].flatMap((broker) => Object.values(broker.brokerAddrs));
+  }
+
   /** Sends a request to the name servers, trying each in turn until one answers (any response code). */
   async invokeNamesrv(request: RemotingCommand, what: string): Promise<{ response: RemotingCommand; addr: string }> {
     let lastError: ClientError | undefined;
