@@ -9,6 +9,10 @@
 import { deflateSync } from 'node:zlib';
 import type { UniqIdGenerator } from '../message';
 import { MAX_PROPERTIES_BYTES, PropertyKey, SysFlag, isNotAllowedSendTopic, validateTopicName } from '../message';
+
+/** Read once: re-exported bindings are getters, too slow for once per message. */
+const MAX_PROPS_BYTES = MAX_PROPERTIES_BYTES;
+const COMPRESSED = SysFlag.COMPRESSED;
 import type { RemotingCommand } from '../protocol';
 import { RequestCode, makeRequest } from '../protocol';
 import { ClientError, ClientErrorCode, invalidArgument } from './errors';
@@ -88,14 +92,25 @@ function userPropertiesText(properties: Message['properties']): string {
   return out;
 }
 
+/** Topics already found valid; a bound keeps a stream of distinct topic names from growing it forever. */
+const validTopics = new Set<string>();
+const VALID_TOPICS_CACHED = 1024;
+
+function checkTopic(topic: string): void {
+  if (validTopics.has(topic)) return;
+  const valid = validateTopicName(topic);
+  if (!valid.ok) throw invalidArgument(valid.error);
+  if (isNotAllowedSendTopic(topic)) throw invalidArgument(`topic ${topic} is a system topic that does not accept messages`);
+  if (validTopics.size >= VALID_TOPICS_CACHED) validTopics.clear();
+  validTopics.add(topic);
+}
+
 /** Validates and encodes one message; throws a ClientError describing the first problem. */
 export function prepareMessage(message: Message, options: PrepareOptions): PreparedMessage {
   if (message === null || typeof message !== 'object') throw invalidArgument('message must be an object');
   const topic = message.topic;
   if (typeof topic !== 'string') throw invalidArgument('message topic must be a string');
-  const valid = validateTopicName(topic);
-  if (!valid.ok) throw invalidArgument(valid.error);
-  if (isNotAllowedSendTopic(topic)) throw invalidArgument(`topic ${topic} is a system topic that does not accept messages`);
+  checkTopic(topic);
   let body = toBuffer(message.body);
   if (body.length === 0) throw invalidArgument('message body is empty');
   if (body.length > options.maxMessageSizeBytes) {
@@ -120,13 +135,13 @@ export function prepareMessage(message: Message, options: PrepareOptions): Prepa
   if (delayLevel > 0) properties += 'DELAY' + NV + delayLevel + SEP;
   properties += 'UNIQ_KEY' + NV + uniqKey + SEP + 'WAIT' + NV + 'true' + SEP;
   const propertiesBytes = Buffer.byteLength(properties, 'utf8');
-  if (propertiesBytes > MAX_PROPERTIES_BYTES) {
-    throw new ClientError(ClientErrorCode.MESSAGE_TOO_LARGE, `message properties of ${propertiesBytes} bytes exceed ${MAX_PROPERTIES_BYTES}`);
+  if (propertiesBytes > MAX_PROPS_BYTES) {
+    throw new ClientError(ClientErrorCode.MESSAGE_TOO_LARGE, `message properties of ${propertiesBytes} bytes exceed ${MAX_PROPS_BYTES}`);
   }
   let sysFlag = 0;
   if (options.compressBodyOverBytes !== undefined && body.length > options.compressBodyOverBytes) {
     body = deflateSync(body);
-    sysFlag |= SysFlag.COMPRESSED;
+    sysFlag |= COMPRESSED;
   }
   return { topic, body, properties, propertiesBytes, flag, sysFlag, uniqKey, delayLevel, tags };
 }

@@ -75,6 +75,7 @@ const STATUS_BY_CODE: ReadonlyMap<number, SendStatus> = new Map<number, SendStat
 
 export class Sender {
   private readonly lanes = new Map<string, Lane>();
+  private readonly lanesByQueue = new WeakMap<MessageQueue, Lane>();
   private readonly dirty = new Set<Lane>();
   private flushScheduled = false;
   private pendingCount = 0;
@@ -107,13 +108,22 @@ export class Sender {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private place(queue: MessageQueue, entry: SendEntry): void {
+  /** The lane of a queue; route queue objects are reused, so identity finds it without building a key. */
+  private laneOf(queue: MessageQueue): Lane {
+    let lane = this.lanesByQueue.get(queue);
+    if (lane !== undefined) return lane;
     const key = `${queue.brokerName}\u0000${queue.topic}\u0000${queue.queueId}`;
-    let lane = this.lanes.get(key);
+    lane = this.lanes.get(key);
     if (lane === undefined) {
       lane = { queue, pending: [], pendingBytes: 0, inflight: 0, lingerTimer: undefined };
       this.lanes.set(key, lane);
     }
+    this.lanesByQueue.set(queue, lane);
+    return lane;
+  }
+
+  private place(queue: MessageQueue, entry: SendEntry): void {
+    const lane = this.laneOf(queue);
     lane.pending.push(entry);
     lane.pendingBytes += batchItemBytes(entry.message);
     if (lane.inflight >= this.options.maxInflightPerQueue) return;
@@ -163,7 +173,7 @@ export class Sender {
       if (entry.deadlineMs <= nowMs) {
         taken++;
         lane.pendingBytes -= size;
-        this.settle(() => entry.reject(new ClientErrorClass(ClientErrorCode.TIMEOUT, `send to ${describeQueue(lane.queue)} timed out before it could leave`)));
+        this.rejectEntry(entry, new ClientErrorClass(ClientErrorCode.TIMEOUT, `send to ${describeQueue(lane.queue)} timed out before it could leave`));
         continue;
       }
       // A message that cannot share a frame goes alone; so does the first one when it is larger than a batch may be.
@@ -219,8 +229,10 @@ export class Sender {
     for (let i = 0; i < batch.length; i++) {
       const entry = batch[i]!;
       const sendResult = outcome.value[i]!;
-      this.settle(() => entry.resolve(sendResult));
+      this.pendingCount--;
+      entry.resolve(sendResult);
     }
+    this.checkIdle();
   }
 
   private failed(lane: Lane, batch: SendEntry[], error: ClientError, retriable: boolean): void {
@@ -236,13 +248,17 @@ export class Sender {
           continue;
         }
       }
-      this.settle(() => entry.reject(error));
+      this.rejectEntry(entry, error);
     }
   }
 
-  private settle(settleEntry: () => void): void {
+  private rejectEntry(entry: SendEntry, error: ClientError): void {
     this.pendingCount--;
-    settleEntry();
+    entry.reject(error);
+    this.checkIdle();
+  }
+
+  private checkIdle(): void {
     if (this.pendingCount === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
