@@ -1,4 +1,4 @@
-import { decodeRecords } from '../message';
+import { decodeBatchBody, decodeRecords } from '../message';
 import type { RemotingCommand } from '../protocol';
 import { RequestCode, ResponseCode, makeResponse } from '../protocol';
 import { BrokerError, ClientError, ClientErrorCode } from './errors';
@@ -103,6 +103,30 @@ describe('Producer.send', () => {
     const frames = cluster.brokers[0]!.requests.filter((r) => r.code === RequestCode.SEND_MESSAGE_V2 || r.code === RequestCode.SEND_BATCH_MESSAGE);
     expect(frames.map((f) => f.code)).toEqual([RequestCode.SEND_MESSAGE_V2, RequestCode.SEND_BATCH_MESSAGE]);
     expect((await rest[49]!).queueOffset).toBe(50);
+  });
+
+  test('batches respect maxMessages and maxBytes', async () => {
+    const p = await producer({ batching: { maxMessages: 50, maxBytes: 20_000 } });
+    const queue: MessageQueue = { topic: TOPIC, brokerName: 'broker-a', queueId: 1 };
+    const body = Buffer.alloc(1000, 1);
+    const results = await Promise.all(Array.from({ length: 300 }, () => p.send({ topic: TOPIC, body }, { queue })));
+    expect(results.map((r) => r.queueOffset)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    for (const frame of sends().filter((f) => f.code === RequestCode.SEND_BATCH_MESSAGE)) {
+      const items = decodeBatchBody(frame.body!);
+      if (!items.ok) throw new Error(items.error);
+      expect(items.value.length).toBeLessThanOrEqual(50);
+      expect(frame.body!.length).toBeLessThanOrEqual(20_000);
+    }
+  });
+
+  test('with lingerMs an idle queue waits to collect sends made shortly after', async () => {
+    const p = await producer({ batching: { lingerMs: 300 } });
+    const queue: MessageQueue = { topic: TOPIC, brokerName: 'broker-a', queueId: 3 };
+    const first = p.send({ topic: TOPIC, body: 'one' }, { queue });
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = p.send({ topic: TOPIC, body: 'two' }, { queue });
+    await Promise.all([first, second]);
+    expect(sends().map((f) => f.code)).toEqual([RequestCode.SEND_BATCH_MESSAGE]);
   });
 
   test('with batching off every message is its own request', async () => {

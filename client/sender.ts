@@ -60,7 +60,9 @@ export interface SenderOptions {
 
 interface Lane {
   readonly queue: MessageQueue;
+  /** Waiting sends are `pending[head..]`; the consumed prefix is cut off now and then. */
   pending: SendEntry[];
+  head: number;
   pendingBytes: number;
   inflight: number;
   lingerTimer: NodeJS.Timeout | undefined;
@@ -115,7 +117,7 @@ export class Sender {
     const key = `${queue.brokerName}\u0000${queue.topic}\u0000${queue.queueId}`;
     lane = this.lanes.get(key);
     if (lane === undefined) {
-      lane = { queue, pending: [], pendingBytes: 0, inflight: 0, lingerTimer: undefined };
+      lane = { queue, pending: [], head: 0, pendingBytes: 0, inflight: 0, lingerTimer: undefined };
       this.lanes.set(key, lane);
     }
     this.lanesByQueue.set(queue, lane);
@@ -127,7 +129,7 @@ export class Sender {
     lane.pending.push(entry);
     lane.pendingBytes += batchItemBytes(entry.message);
     if (lane.inflight >= this.options.maxInflightPerQueue) return;
-    if (this.options.lingerMs > 0 && lane.pending.length < this.options.maxBatchMessages && lane.pendingBytes < this.options.maxBatchBytes) {
+    if (this.options.lingerMs > 0 && lane.pending.length - lane.head < this.options.maxBatchMessages && lane.pendingBytes < this.options.maxBatchBytes) {
       if (lane.lingerTimer === undefined) {
         const l = lane;
         lane.lingerTimer = setTimeout(() => {
@@ -152,7 +154,7 @@ export class Sender {
     const lanes = [...this.dirty];
     this.dirty.clear();
     for (const lane of lanes) {
-      while (lane.pending.length > 0 && lane.inflight < this.options.maxInflightPerQueue) this.sendFrom(lane);
+      while (lane.pending.length > lane.head && lane.inflight < this.options.maxInflightPerQueue) this.sendFrom(lane);
     }
   };
 
@@ -165,7 +167,7 @@ export class Sender {
     const nowMs = this.options.clock.monotonicMs();
     const batch: SendEntry[] = [];
     let bytes = 0;
-    let taken = 0;
+    let taken = lane.head;
     const pending = lane.pending;
     while (taken < pending.length && batch.length < this.options.maxBatchMessages) {
       const entry = pending[taken]!;
@@ -185,7 +187,15 @@ export class Sender {
       lane.pendingBytes -= size;
       if (alone) break;
     }
-    lane.pending = taken === pending.length ? [] : pending.slice(taken);
+    if (taken === pending.length) {
+      lane.pending = [];
+      lane.head = 0;
+    } else if (taken > 1024 && taken * 2 > pending.length) {
+      lane.pending = pending.slice(taken);
+      lane.head = 0;
+    } else {
+      lane.head = taken;
+    }
     if (batch.length === 0) return;
     this.transmit(lane, batch, nowMs);
   }
@@ -217,7 +227,7 @@ export class Sender {
     } else {
       this.completed(lane, batch, addr, result.value, what);
     }
-    if (lane.pending.length > 0) this.markDirty(lane);
+    if (lane.pending.length > lane.head) this.markDirty(lane);
   }
 
   private completed(lane: Lane, batch: SendEntry[], addr: string, response: RemotingCommand, what: string): void {
