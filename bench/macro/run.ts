@@ -14,7 +14,8 @@
  * BENCH_SEGMENT_BYTES (1 GiB), BENCH_DATA_DIR (parent of the data folder; default the OS temp dir
  * unless it is tmpfs), BENCH_KEEP_DATA=1, BENCH_LAUNCH (auto|dist|source), BENCH_QUIET_MAX_WAIT (30 s)
  * and BENCH_QUIET_BUSY_PCT (15) for the wait-for-a-quiet-machine gate, BENCH_PROFILE=<dir> for V8
- * CPU profiles of the broker and the client during each timed workload (see profile-top.ts).
+ * CPU profiles of the broker and the client during each timed workload (see profile-top.ts),
+ * BENCH_BROKER_NODE_FLAGS (extra node flags for the broker, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -109,7 +110,13 @@ async function runRep(rep: number, settings: BenchSettings, wanted: Set<Workload
   const segmentBytes = envNumber('BENCH_SEGMENT_BYTES', 1024 * 1024 * 1024);
   if (settings.profileDir !== undefined) fs.mkdirSync(settings.profileDir, { recursive: true });
   log(`rep ${rep}: starting name server and broker (data ${dataDir})`);
-  const cluster = await BenchCluster.start({ dataDir, segmentBytes, ...(settings.profileDir === undefined ? {} : { profileDir: settings.profileDir }) });
+  const brokerNodeFlags = (process.env.BENCH_BROKER_NODE_FLAGS ?? '').split(/\s+/).filter((f) => f.length > 0);
+  const cluster = await BenchCluster.start({
+    dataDir,
+    segmentBytes,
+    brokerNodeFlags,
+    ...(settings.profileDir === undefined ? {} : { profileDir: settings.profileDir }),
+  });
   const stopOnSignal = (): void => {
     void cluster.stop().finally(() => process.exit(130));
   };
