@@ -5,14 +5,16 @@
  * NOTIFY_CONSUMER_IDS_CHANGED; tests can log, hold or replace the answer to any request through
  * `intercept`. Not part of the SDK (never exported from client/index.ts).
  */
-import type { RemotingCommand, TopicRouteData } from '../protocol';
+import type { ClusterInfo, RemotingCommand, TopicRouteData } from '../protocol';
 import {
   PullMessageRequestHeader,
   PullSysFlag,
   RequestCode,
   ResponseCode,
+  encodeClusterInfo,
   encodeConsumerListBody,
   encodeLockBatchResponseBody,
+  encodeTopicList,
   encodeTopicRouteData,
   makeRequest,
   makeResponse,
@@ -317,7 +319,21 @@ export class FakeNamesrv {
   addr = '';
   lookups = 0;
 
+  /** Brokers for GET_BROKER_CLUSTER_INFO. */
+  brokers: FakeBroker[] = [];
+
   constructor() {
+    this.server.register(RequestCode.GET_BROKER_CLUSTER_INFO, (request) => {
+      const info: ClusterInfo = { brokerAddrTable: {}, clusterAddrTable: {} };
+      for (const b of this.brokers) {
+        info.brokerAddrTable[b.brokerName] = { cluster: b.cluster, brokerName: b.brokerName, brokerAddrs: { 0: b.addr } };
+        (info.clusterAddrTable[b.cluster] ??= []).push(b.brokerName);
+      }
+      return makeResponse(request, ResponseCode.SUCCESS, undefined, { body: encodeClusterInfo(info) });
+    });
+    this.server.register(RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, (request) =>
+      makeResponse(request, ResponseCode.SUCCESS, undefined, { body: encodeTopicList({ topicList: [...this.routes.keys()] }) }),
+    );
     this.server.register(RequestCode.GET_ROUTEINFO_BY_TOPIC, (request) => {
       this.lookups++;
       const route = this.routes.get(request.extFields?.topic ?? '');
@@ -359,6 +375,7 @@ export async function startFakeCluster(brokerCount: number, topics: Record<strin
   const namesrv = await new FakeNamesrv().start();
   const brokers: FakeBroker[] = [];
   for (let i = 0; i < brokerCount; i++) brokers.push(await new FakeBroker(`broker-${String.fromCharCode(97 + i)}`).start());
+  namesrv.brokers = brokers;
   for (const [topic, queueNums] of Object.entries(topics)) namesrv.setRoute(topic, brokers, queueNums);
   return {
     namesrv,

@@ -180,9 +180,10 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
       await this.refreshTopics(true);
       await this.heartbeatAll();
     } catch (error) {
-      this.state = 'new';
+      if (this.state === 'starting') this.state = 'new';
       throw error;
     }
+    if (this.state !== 'starting') throw new ClientError(ClientErrorCode.SHUT_DOWN, 'consumer was shut down while starting');
     this.state = 'running';
     this.routes.start();
     this.every(this.o.heartbeatIntervalMs, () => void this.heartbeatAll());
