@@ -210,6 +210,16 @@ describe('against the real broker and name server', () => {
     await admin.deleteTopic('IntAdminTopic');
     expect(await admin.listTopics()).not.toContain('IntAdminTopic');
   });
+
+  test('sends keep succeeding across a broker restart: failures go to the other broker and the route is refreshed', async () => {
+    const name = await topic('IntRestartTopic');
+    await produce(name, 20);
+    const restarted = await cluster.restartBroker(0);
+    const results = await produce(name, 100, () => 'a', 'after');
+    expect(results.every((r) => r.sendStatus === 'SEND_OK')).toBe(true);
+    // Once the name server has the new address, broker-a takes sends again.
+    await waitFor(async () => (await producer.send({ topic: name, body: 'probe' }, { queue: { topic: name, brokerName: restarted.brokerName, queueId: 0 } }).catch(() => undefined)) !== undefined);
+  });
 });
 
 async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
