@@ -18,7 +18,7 @@
  * same queues both read everything, so give each reader its own queues (or use a PushConsumer).
  */
 import { EventEmitter } from 'node:events';
-import { validateGroupName } from '../message';
+import { validateGroupName, validateTopicName } from '../message';
 import { RemotingClient } from '../remoting';
 import type { Clock } from '../stdx';
 import { systemClock } from '../stdx';
@@ -169,6 +169,8 @@ export class PullConsumer extends EventEmitter<PullConsumerEvents> {
    */
   messages(options: MessageStreamOptions): MessageStream {
     this.checkRunning();
+    const valid = validateTopicName(options.topic);
+    if (!valid.ok) throw invalidArgument(valid.error);
     const subscription: Subscription = { topic: options.topic, filter: parseTagExpression(options.tags), version: this.clock.nowMs() };
     const stream = new MessageStream(this.streamHost(), subscription, options);
     this.streams.add(stream);
