@@ -29,7 +29,9 @@ const NO_LENGTH_YET = -1;
 
 export class FrameDecoder {
   readonly maxFrameBytes: number;
+  /** Received chunks not yet fully consumed; the first one from `headOffset` on. */
   private chunks: Buffer[] = [];
+  private headOffset = 0;
   private buffered = 0;
   /** Bytes after the length word of the frame being assembled, once its length word has been read. */
   private pendingFrameLength = NO_LENGTH_YET;
@@ -59,7 +61,7 @@ export class FrameDecoder {
     for (;;) {
       if (this.pendingFrameLength === NO_LENGTH_YET) {
         if (this.buffered < 4) break;
-        const frameLength = this.take(4).readUInt32BE(0);
+        const frameLength = this.takeLength();
         const problem = this.checkLength(frameLength);
         if (problem !== undefined) return this.fail(frames, problem);
         this.pendingFrameLength = frameLength;
@@ -89,37 +91,53 @@ export class FrameDecoder {
   private fail(frames: DecodedFrame[], error: FrameError): DecodeResult {
     this.failure = error;
     this.chunks = [];
+    this.headOffset = 0;
     this.buffered = 0;
     return { frames, error };
+  }
+
+  /** Removes the 4-byte length word; read in place unless it straddles chunks. */
+  private takeLength(): number {
+    const first = this.chunks[0] as Buffer;
+    if (first.length - this.headOffset >= 4) {
+      const length = first.readUInt32BE(this.headOffset);
+      this.advance(first, 4);
+      return length;
+    }
+    return this.take(4).readUInt32BE(0);
+  }
+
+  /** Consumes `n` bytes of the first chunk, dropping it once used up. */
+  private advance(first: Buffer, n: number): void {
+    this.buffered -= n;
+    this.headOffset += n;
+    if (this.headOffset === first.length) {
+      this.chunks.shift();
+      this.headOffset = 0;
+    }
   }
 
   /** Removes `n` buffered bytes; a view when they lie in the first chunk, else one copy. */
   private take(n: number): Buffer {
     assert(n <= this.buffered, 'take beyond buffered bytes');
-    this.buffered -= n;
     const first = this.chunks[0];
     assert(first !== undefined || n === 0, 'buffered bytes without chunks');
     if (first === undefined) return Buffer.alloc(0);
-    if (first.length >= n) {
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
+    const start = this.headOffset;
+    if (first.length - start >= n) {
+      this.advance(first, n);
+      return first.subarray(start, start + n);
     }
     const out = Buffer.allocUnsafe(n);
     let filled = 0;
     while (filled < n) {
       const chunk = this.chunks[0];
       assert(chunk !== undefined, 'ran out of chunks while copying');
-      const wanted = n - filled;
-      if (chunk.length <= wanted) {
-        chunk.copy(out, filled);
-        filled += chunk.length;
-        this.chunks.shift();
-      } else {
-        chunk.copy(out, filled, 0, wanted);
-        filled += wanted;
-        this.chunks[0] = chunk.subarray(wanted);
-      }
+      const from = this.headOffset;
+      const copied = Math.min(chunk.length - from, n - filled);
+      chunk.copy(out, filled, from, from + copied);
+      filled += copied;
+      this.advance(chunk, copied);
     }
     return out;
   }

@@ -7,18 +7,19 @@
  * in its high byte and the header length in the low 24 bits. The frame limit applies to the whole frame
  * including the length word, like Netty's LengthFieldBasedFrameDecoder on the Java side.
  *
- * Encoding returns the length/tag/header as one buffer and the body as another, so a large body is
- * handed to the socket as-is (cork + two writes) instead of being copied into a combined buffer.
+ * `encodeFrameParts` returns the length/tag/header as one buffer and the body as another, so a large
+ * body is handed to the socket as-is instead of being copied into a combined buffer. The remoting
+ * layer's hot path uses `FrameWriter` (frame-writer.ts), which encodes many frames back to back.
  */
 import type { Result } from '../stdx';
 import { assert, err, ok } from '../stdx';
-import { decodeBinaryHeader, encodeBinaryHeader } from './binary-header';
+import { binaryHeaderMaxBytes, decodeBinaryHeader, writeBinaryHeader } from './binary-header';
 import type { SerializeTypeCode } from './codes';
 import { SerializeType } from './codes';
 import type { RemotingCommand } from './command';
 import { isInt32 } from './command';
 import type { CommandHeader } from './json-header';
-import { decodeJsonHeader, encodeJsonHeader } from './json-header';
+import { decodeJsonHeaderAt, jsonHeaderText } from './json-header';
 
 /** Java's default `com.rocketmq.remoting.frameMaxLength`. */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
@@ -65,14 +66,21 @@ export interface FrameParts {
   readonly serializeType: SerializeTypeCode;
 }
 
-function assertWellFormed(cmd: RemotingCommand): void {
-  assert(isInt32(cmd.code), `command code must be an int32, got ${cmd.code}`);
-  assert(isInt32(cmd.opaque), `command opaque must be an int32, got ${cmd.opaque}`);
-  assert(isInt32(cmd.flag), `command flag must be an int32, got ${cmd.flag}`);
-  assert(isInt32(cmd.version), `command version must be an int32, got ${cmd.version}`);
-  if (cmd.extFields !== undefined) {
-    for (const [key, value] of Object.entries(cmd.extFields)) {
-      assert(typeof value === 'string', `extFields.${key} must be a string, got ${typeof value}`);
+/**
+ * Programmer errors in a command about to be encoded. On the hot path of every frame, so the messages
+ * are only built once a check has failed.
+ */
+export function assertWellFormed(cmd: RemotingCommand, opaque: number = cmd.opaque, flag: number = cmd.flag): void {
+  if (!isInt32(cmd.code)) assert(false, `command code must be an int32, got ${cmd.code}`);
+  if (!isInt32(opaque)) assert(false, `command opaque must be an int32, got ${opaque}`);
+  if (!isInt32(flag)) assert(false, `command flag must be an int32, got ${flag}`);
+  if (!isInt32(cmd.version)) assert(false, `command version must be an int32, got ${cmd.version}`);
+  const ext = cmd.extFields;
+  if (ext !== undefined) {
+    const keys = Object.keys(ext);
+    for (let i = 0; i < keys.length; i++) {
+      const value: unknown = ext[keys[i] as string];
+      if (typeof value !== 'string') assert(false, `extFields.${keys[i]} must be a string, got ${typeof value}`);
     }
   }
 }
@@ -83,29 +91,50 @@ export function encodeFrameParts(
   maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES,
 ): Result<FrameParts, FrameError> {
   assertWellFormed(cmd);
-  let type: SerializeTypeCode = serializeType;
-  let headerBytes = type === SerializeType.ROCKETMQ ? encodeBinaryHeader(cmd) : undefined;
-  if (headerBytes === undefined) {
-    type = SerializeType.JSON;
-    headerBytes = encodeJsonHeader(cmd);
-  }
-  if (headerBytes.length > MAX_HEADER_BYTES) {
-    return err(frameError(FrameErrorKind.HEADER_TOO_LARGE, `header of ${headerBytes.length} bytes exceeds ${MAX_HEADER_BYTES}`));
-  }
   const body = cmd.body !== undefined && cmd.body.length > 0 ? cmd.body : undefined;
   const bodyParts = cmd.bodyParts !== undefined && cmd.bodyParts.length > 0 ? cmd.bodyParts : undefined;
   assert(body === undefined || bodyParts === undefined, 'a command carries body or bodyParts, not both');
   let partsBytes = 0;
   if (bodyParts !== undefined) for (const part of bodyParts) partsBytes += part.length;
-  const frameBytes = FRAME_PREFIX_BYTES + headerBytes.length + (body?.length ?? 0) + partsBytes;
+  const bodyBytes = (body?.length ?? 0) + partsBytes;
+
+  let type: SerializeTypeCode = serializeType;
+  const binaryMax = type === SerializeType.ROCKETMQ ? binaryHeaderMaxBytes(cmd) : undefined;
+  let header: Buffer;
+  let headerLength: number;
+  if (binaryMax !== undefined) {
+    header = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + binaryMax);
+    headerLength = writeBinaryHeader(cmd, cmd.opaque, cmd.flag, header, FRAME_PREFIX_BYTES);
+    if (headerLength < binaryMax) header = header.subarray(0, FRAME_PREFIX_BYTES + headerLength);
+  } else {
+    type = SerializeType.JSON;
+    const text = jsonHeaderText(cmd, cmd.opaque, cmd.flag);
+    headerLength = Buffer.byteLength(text, 'utf8');
+    header = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + headerLength);
+    header.write(text, FRAME_PREFIX_BYTES, 'utf8');
+  }
+  const checked = checkFrameSize(headerLength, bodyBytes, maxFrameBytes);
+  if (!checked.ok) return checked;
+  writeFramePrefix(header, 0, checked.value, type, headerLength);
+  return ok({ header, body, bodyParts, frameBytes: checked.value, serializeType: type });
+}
+
+/** The whole frame's size (length word included), or why it cannot be sent. */
+export function checkFrameSize(headerLength: number, bodyBytes: number, maxFrameBytes: number): Result<number, FrameError> {
+  if (headerLength > MAX_HEADER_BYTES) {
+    return err(frameError(FrameErrorKind.HEADER_TOO_LARGE, `header of ${headerLength} bytes exceeds ${MAX_HEADER_BYTES}`));
+  }
+  const frameBytes = FRAME_PREFIX_BYTES + headerLength + bodyBytes;
   if (frameBytes > maxFrameBytes) {
     return err(frameError(FrameErrorKind.FRAME_TOO_LARGE, `frame of ${frameBytes} bytes exceeds the limit of ${maxFrameBytes}`));
   }
-  const header = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + headerBytes.length);
-  header.writeUInt32BE(frameBytes - 4, 0);
-  header.writeUInt32BE(((type << 24) | headerBytes.length) >>> 0, 4);
-  headerBytes.copy(header, FRAME_PREFIX_BYTES);
-  return ok({ header, body, bodyParts, frameBytes, serializeType: type });
+  return ok(frameBytes);
+}
+
+/** Writes the length word and the header tag at `target[at]`. */
+export function writeFramePrefix(target: Buffer, at: number, frameBytes: number, type: SerializeTypeCode, headerLength: number): void {
+  target.writeUInt32BE(frameBytes - 4, at);
+  target.writeUInt32BE(((type << 24) | headerLength) >>> 0, at + 4);
 }
 
 /** One contiguous frame; copies the body. Prefer `encodeFrameParts` on hot paths with big bodies. */
@@ -144,20 +173,20 @@ export function decodeFrame(frame: Buffer): Result<DecodedFrame, FrameError> {
       `header length ${headerLength} exceeds the ${frame.length - 4} bytes left in the frame`,
     ));
   }
-  const header = decodeHeader(type, frame.subarray(4, 4 + headerLength));
+  const header = decodeHeader(type, frame, 4, 4 + headerLength);
   if (!header.ok) return header;
   const command: RemotingCommand = header.value;
   if (frame.length > 4 + headerLength) command.body = frame.subarray(4 + headerLength);
   return ok({ command, serializeType: type as SerializeTypeCode, frameBytes: frame.length + 4 });
 }
 
-function decodeHeader(type: number, bytes: Buffer): Result<CommandHeader, FrameError> {
+function decodeHeader(type: number, frame: Buffer, start: number, end: number): Result<CommandHeader, FrameError> {
   if (type === SerializeType.JSON) {
-    const header = decodeJsonHeader(bytes);
+    const header = decodeJsonHeaderAt(frame, start, end);
     return header.ok ? header : err(frameError(FrameErrorKind.INVALID_JSON_HEADER, header.error));
   }
   if (type === SerializeType.ROCKETMQ) {
-    const header = decodeBinaryHeader(bytes);
+    const header = decodeBinaryHeader(frame.subarray(start, end));
     return header.ok ? header : err(frameError(FrameErrorKind.INVALID_BINARY_HEADER, header.error));
   }
   return err(frameError(FrameErrorKind.UNKNOWN_SERIALIZE_TYPE, `unknown serialize type ${type}`));

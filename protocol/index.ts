@@ -36,6 +36,8 @@ export {
   encodeFrame,
   encodeFrameParts,
 } from './frame';
+export type { FrameWriterOptions } from './frame-writer';
+export { DEFAULT_INLINE_MAX_BYTES, FrameWriter } from './frame-writer';
 export type { DecodeResult, FrameDecoderOptions } from './frame-decoder';
 export { FrameDecoder } from './frame-decoder';
 

@@ -16,22 +16,131 @@ export type CommandHeader = Omit<RemotingCommand, 'body'>;
 
 /** Nesting allowed inside a header; real headers are two levels deep. */
 const HEADER_MAX_DEPTH = 16;
+const PARSE_OPTIONS = { maxDepth: HEADER_MAX_DEPTH } as const;
 
 export function encodeJsonHeader(cmd: CommandHeader): Buffer {
-  // Insertion order is serialization order: alphabetical, like fastjson's bean serializer.
-  const json: Record<string, unknown> = { code: cmd.code };
-  if (cmd.extFields !== undefined) json.extFields = cmd.extFields;
-  json.flag = cmd.flag;
-  json.language = cmd.language;
-  json.opaque = cmd.opaque;
-  if (cmd.remark !== undefined) json.remark = cmd.remark;
-  json.serializeTypeCurrentRPC = 'JSON';
-  json.version = cmd.version;
-  return Buffer.from(JSON.stringify(json), 'utf8');
+  return Buffer.from(jsonHeaderText(cmd, cmd.opaque, cmd.flag), 'utf8');
+}
+
+let quotedLanguageOf = DEFAULT_LANGUAGE;
+let quotedLanguage = JSON.stringify(DEFAULT_LANGUAGE);
+
+/**
+ * The JSON header as text, with `opaque` and `flag` given apart so the remoting layer need not copy
+ * the command to set them. Built from a template rather than by stringifying a fresh object per frame:
+ * only `extFields` and `remark` go through JSON.stringify, and the result is byte for byte what
+ * `JSON.stringify` of the alphabetically ordered object gives (fastjson's order, null fields omitted).
+ * The numbers are int32s (asserted by the frame encoder), which print the same either way.
+ */
+export function jsonHeaderText(cmd: CommandHeader, opaque: number, flag: number): string {
+  let text = '{"code":' + cmd.code;
+  if (cmd.extFields !== undefined) text += ',"extFields":' + JSON.stringify(cmd.extFields);
+  if (cmd.language !== quotedLanguageOf) {
+    quotedLanguageOf = cmd.language;
+    quotedLanguage = JSON.stringify(cmd.language);
+  }
+  text += ',"flag":' + flag + ',"language":' + quotedLanguage + ',"opaque":' + opaque;
+  if (cmd.remark !== undefined) text += ',"remark":' + JSON.stringify(cmd.remark);
+  return text + ',"serializeTypeCurrentRPC":"JSON","version":' + cmd.version + '}';
+}
+
+/** Room `writeJsonHeader` may need: escaping turns one UTF-16 unit into at most 6 bytes. */
+export function jsonHeaderMaxBytes(cmd: CommandHeader): number {
+  let units = cmd.language.length + (cmd.remark === undefined ? 0 : cmd.remark.length);
+  const ext = cmd.extFields;
+  if (ext !== undefined) {
+    const keys = Object.keys(ext);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      units += key.length + (ext[key] as string).length + 1; // + 1: quotes, colon, comma take 6 bytes
+    }
+  }
+  return 192 + units * 6;
+}
+
+/**
+ * Writes the JSON header at `target[at]`, which has `jsonHeaderMaxBytes(cmd)` bytes of room, and
+ * returns its length: the same bytes as `jsonHeaderText`, written without building the text first
+ * (the escaping of JSON.stringify, done byte by byte, costs less than stringify plus a UTF-8 encode).
+ * Strings beyond ASCII take the text path.
+ */
+export function writeJsonHeader(cmd: CommandHeader, opaque: number, flag: number, target: Buffer, at: number): number {
+  const start = at;
+  at = writeAscii(target, at, '{"code":' + cmd.code);
+  const ext = cmd.extFields;
+  if (ext !== undefined) {
+    at = writeAscii(target, at, ',"extFields":{');
+    const keys = Object.keys(ext);
+    for (let i = 0; i < keys.length && at >= 0; i++) {
+      const key = keys[i] as string;
+      if (i > 0) target[at++] = COMMA;
+      at = writeJsonString(target, at, key);
+      if (at < 0) break;
+      target[at++] = COLON;
+      at = writeJsonString(target, at, ext[key] as string);
+    }
+    if (at >= 0) target[at++] = CLOSE_BRACE;
+  }
+  if (at >= 0) at = writeAscii(target, at, ',"flag":' + flag + ',"language":');
+  if (at >= 0) at = writeJsonString(target, at, cmd.language);
+  if (at >= 0) at = writeAscii(target, at, ',"opaque":' + opaque);
+  if (at >= 0 && cmd.remark !== undefined) {
+    at = writeAscii(target, at, ',"remark":');
+    at = writeJsonString(target, at, cmd.remark);
+  }
+  if (at < 0) return target.write(jsonHeaderText(cmd, opaque, flag), start, 'utf8');
+  at = writeAscii(target, at, ',"serializeTypeCurrentRPC":"JSON","version":' + cmd.version + '}');
+  return at - start;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const CLOSE_BRACE = 0x7d;
+const HEX_DIGITS = '0123456789abcdef';
+/** JSON.stringify's two-character escapes for control characters; 0 = use \u00XX. */
+const SHORT_ESCAPES = new Uint8Array(0x20);
+SHORT_ESCAPES[0x08] = 0x62; // \b
+SHORT_ESCAPES[0x09] = 0x74; // \t
+SHORT_ESCAPES[0x0a] = 0x6e; // \n
+SHORT_ESCAPES[0x0c] = 0x66; // \f
+SHORT_ESCAPES[0x0d] = 0x72; // \r
+
+/** Text known to be ASCII and to need no escaping. */
+function writeAscii(target: Buffer, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) target[at++] = text.charCodeAt(i);
+  return at;
+}
+
+/** Writes `text` quoted and escaped as JSON.stringify would; -1 (nothing usable written) when not ASCII. */
+function writeJsonString(target: Buffer, at: number, text: string): number {
+  target[at++] = QUOTE;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x20 && c < 0x80) {
+      if (c === QUOTE || c === BACKSLASH) target[at++] = BACKSLASH;
+      target[at++] = c;
+    } else if (c < 0x20) {
+      target[at++] = BACKSLASH;
+      const short = SHORT_ESCAPES[c] as number;
+      if (short !== 0) target[at++] = short;
+      else at = writeAscii(target, at, 'u00' + HEX_DIGITS[c >> 4] + HEX_DIGITS[c & 15]);
+    } else {
+      return -1;
+    }
+  }
+  target[at++] = QUOTE;
+  return at;
 }
 
 export function decodeJsonHeader(bytes: Buffer): Result<CommandHeader, string> {
-  const parsed = parseLenientJson(bytes.toString('utf8'), { maxDepth: HEADER_MAX_DEPTH });
+  return decodeJsonHeaderAt(bytes, 0, bytes.length);
+}
+
+/** Decodes the header in `bytes[start, end)`, so a frame need not be sliced first. */
+export function decodeJsonHeaderAt(bytes: Buffer, start: number, end: number): Result<CommandHeader, string> {
+  const parsed = parseLenientJson(bytes.toString('utf8', start, end), PARSE_OPTIONS);
   if (!parsed.ok) return parsed;
   const json = parsed.value;
   if (!isJsonObject(json)) return err('JSON header is not an object');
@@ -90,8 +199,14 @@ function readLanguage(value: JsonValue | undefined): Result<string, string> {
 function readExtFields(value: JsonValue | undefined): Result<Record<string, string> | undefined, string> {
   if (value === undefined || value === null) return ok(undefined);
   if (!isJsonObject(value)) return err('JSON header field extFields is not an object');
+  // Java peers send only strings: then the parsed object already has the final shape and is kept
+  // (JSON.parse made it, with own properties only, `__proto__` included). Otherwise it is rebuilt.
+  const keys = Object.keys(value);
+  let allStrings = true;
+  for (let i = 0; i < keys.length && allStrings; i++) allStrings = typeof value[keys[i] as string] === 'string';
+  if (allStrings) return ok(value as Record<string, string>);
   const out: Record<string, string> = {};
-  for (const key of Object.keys(value)) {
+  for (const key of keys) {
     const v = value[key];
     assert(v !== undefined, 'own keys have values');
     if (v === null) continue; // Java omits null fields; treat an explicit null the same way.

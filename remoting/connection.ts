@@ -12,27 +12,23 @@
  *   until it drains: a peer that does not read its responses cannot make us buffer without bound.
  *   The client leaves it off; if both ends paused reads while their writes were blocked they could
  *   deadlock each other.
- * Bodies are written without copying: header and body (or body parts) are writes inside one cork.
+ * Writes: every frame produced in one event-loop turn leaves in one socket write at the end of the
+ * turn (see `Outbound`); large bodies and body parts are referenced, not copied.
  * A response may carry `onSent` (see `SentResponse`): it runs once the bytes are handed to the kernel,
  * so a body borrowing memory (zero-copy store views) stays valid until then.
+ * Timeouts of outgoing requests share one timer per connection (see `PendingRequests`).
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import type { DecodedFrame, FrameParts, RemotingCommand, SerializeTypeCode } from '../protocol';
-import {
-  FrameDecoder,
-  RemotingFlag,
-  ResponseCode,
-  encodeFrameParts,
-  isOneway,
-  isResponse,
-  makeResponse,
-  requestCodeName,
-} from '../protocol';
+import type { DecodedFrame, FrameError, RemotingCommand, SerializeTypeCode } from '../protocol';
+import { FrameDecoder, RemotingFlag, ResponseCode, isOneway, isResponse, makeResponse, requestCodeName } from '../protocol';
 import type { Result } from '../stdx';
 import { AssertionError, assert, err, ok } from '../stdx';
 import { RemotingError, RemotingErrorCode } from './errors';
 import type { Logger } from './logger';
+import { Outbound } from './outbound';
+import type { PendingRequest } from './pending';
+import { PendingRequests } from './pending';
 import type { RequestHandler } from './processors';
 import { sentCallbackOf } from './processors';
 
@@ -58,12 +54,6 @@ export interface ConnectionEvents {
   close: [reason: string];
 }
 
-interface PendingRequest {
-  readonly code: number;
-  readonly timer: NodeJS.Timeout;
-  readonly resolve: (result: Result<RemotingCommand, RemotingError>) => void;
-}
-
 const OPAQUE_MAX = 0x7fff_ffff;
 
 function isThenable<T>(value: unknown): value is PromiseLike<T> {
@@ -79,8 +69,11 @@ export class RemotingConnection extends EventEmitter<ConnectionEvents> {
   readonly remoteAddress: string;
   readonly localAddress: string;
   private readonly decoder: FrameDecoder;
-  private readonly pending = new Map<number, PendingRequest>();
-  private readonly backlog: DecodedFrame[] = [];
+  private readonly pending: PendingRequests;
+  private readonly outbound: Outbound;
+  /** Requests received and not yet started: `backlog[backlogHead..]`. */
+  private backlog: (DecodedFrame | undefined)[] = [];
+  private backlogHead = 0;
   private nextOpaque = 0;
   private inflightRequests = 0;
   private inflightBytes = 0;
@@ -99,6 +92,8 @@ export class RemotingConnection extends EventEmitter<ConnectionEvents> {
     this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
     this.localAddress = formatAddress(socket.localAddress, socket.localPort);
     this.decoder = new FrameDecoder({ maxFrameBytes: options.maxFrameBytes });
+    this.pending = new PendingRequests((_opaque, request) => this.timedOut(request));
+    this.outbound = new Outbound(socket, options.maxFrameBytes, (belowHighWaterMark) => this.flushed(belowHighWaterMark));
     socket.setNoDelay(true);
     if (options.idleTimeoutMs > 0) {
       socket.setTimeout(options.idleTimeoutMs, () => this.close(`idle for ${options.idleTimeoutMs} ms`));
@@ -136,56 +131,59 @@ export class RemotingConnection extends EventEmitter<ConnectionEvents> {
     return this.writeBlocked;
   }
 
-  /** Unsent bytes queued in the socket. */
+  /** Unsent bytes: queued in the socket, plus frames waiting for the end of this turn's flush. */
   get writeBufferBytes(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.outbound.bufferedBytes;
+  }
+
+  /** Socket writes issued so far; frames produced in one event-loop turn share one. */
+  get flushCount(): number {
+    return this.outbound.flushCount;
   }
 
   /** Sends a request and waits for its response; the opaque is assigned here. */
   invoke(request: RemotingCommand, timeoutMs: number): Promise<Result<RemotingCommand, RemotingError>> {
-    assert(Number.isFinite(timeoutMs) && timeoutMs > 0, `invoke timeout must be positive, got ${timeoutMs}`);
+    if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) assert(false, `invoke timeout must be positive, got ${timeoutMs}`);
     assert(!isResponse(request) && !isOneway(request), 'invoke takes a two-way request');
     if (this.pending.size >= this.options.maxPendingRequests) {
       return Promise.resolve(err(this.error(RemotingErrorCode.TOO_MANY_PENDING, `${this.pending.size} requests already await responses`)));
     }
     const opaque = this.allocateOpaque();
-    const parts = this.encodeOutgoing({ ...request, opaque, flag: request.flag & ~RemotingFlag.ONEWAY });
-    if (!parts.ok) return Promise.resolve(parts);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(opaque);
-        resolve(err(this.error(RemotingErrorCode.TIMEOUT, `no response to ${requestCodeName(request.code)} within ${timeoutMs} ms`)));
-      }, timeoutMs);
-      this.pending.set(opaque, { code: request.code, timer, resolve });
-      this.writeFrame(parts.value);
-    });
+    const sent = this.sendRequest(request, opaque, request.flag & ~RemotingFlag.ONEWAY);
+    if (!sent.ok) return Promise.resolve(sent);
+    // The frame leaves at the end of this turn, so the response cannot arrive before this entry exists.
+    return new Promise((resolve) => this.pending.add(opaque, request.code, timeoutMs, resolve));
   }
 
   /** Sends a request marked oneway; nothing comes back. */
   invokeOneway(request: RemotingCommand): Result<void, RemotingError> {
     assert(!isResponse(request), 'invokeOneway takes a request');
-    const parts = this.encodeOutgoing({ ...request, opaque: this.allocateOpaque(), flag: request.flag | RemotingFlag.ONEWAY });
-    if (!parts.ok) return parts;
-    this.writeFrame(parts.value);
-    return ok(undefined);
+    const sent = this.sendRequest(request, this.allocateOpaque(), request.flag | RemotingFlag.ONEWAY);
+    return sent.ok ? ok(undefined) : sent;
   }
 
   /** Closes the socket and fails every pending request. Idempotent; the first reason wins. */
   close(reason = 'closed locally'): void {
     if (this.closeReason !== undefined) return;
     this.closeReason = reason;
-    for (const [opaque, request] of this.pending) {
-      clearTimeout(request.timer);
+    this.pending.drainAll((opaque, request) => {
       request.resolve(err(this.error(RemotingErrorCode.CLOSED, `connection closed before the response to ${requestCodeName(request.code)} (opaque ${opaque}): ${reason}`)));
-    }
-    this.pending.clear();
-    this.backlog.length = 0;
+    });
+    this.backlog = [];
+    this.backlogHead = 0;
+    // Frames produced before the close still go out, as they would have had each been written at once.
+    if (!this.socket.destroyed && this.socket.writable) this.outbound.flush();
+    else this.outbound.discard();
     this.socket.destroy();
     this.emit('close', reason);
   }
 
   private error(code: RemotingErrorCode, message: string): RemotingError {
     return new RemotingError(code, message, this.remoteAddress);
+  }
+
+  private timedOut(request: PendingRequest): void {
+    request.resolve(err(this.error(RemotingErrorCode.TIMEOUT, `no response to ${requestCodeName(request.code)} within ${request.timeoutMs} ms`)));
   }
 
   private allocateOpaque(): number {
@@ -196,50 +194,34 @@ export class RemotingConnection extends EventEmitter<ConnectionEvents> {
     return this.nextOpaque;
   }
 
-  /** Checks that the request may be sent now and encodes it. */
-  private encodeOutgoing(request: RemotingCommand): Result<FrameParts, RemotingError> {
+  /** Checks that the request may be sent now and queues its frame. */
+  private sendRequest(request: RemotingCommand, opaque: number, flag: number): Result<number, RemotingError> {
     if (this.closeReason !== undefined) return err(this.error(RemotingErrorCode.CLOSED, `connection is closed: ${this.closeReason}`));
-    if (this.socket.writableLength > this.options.maxWriteBufferBytes) {
-      return err(this.error(RemotingErrorCode.WRITE_BUFFER_FULL, `${this.socket.writableLength} unsent bytes exceed ${this.options.maxWriteBufferBytes}`));
+    const unsent = this.writeBufferBytes;
+    if (unsent > this.options.maxWriteBufferBytes) {
+      return err(this.error(RemotingErrorCode.WRITE_BUFFER_FULL, `${unsent} unsent bytes exceed ${this.options.maxWriteBufferBytes}`));
     }
-    const parts = encodeFrameParts(request, this.options.requestSerializeType, this.options.maxFrameBytes);
-    if (!parts.ok) return err(this.error(RemotingErrorCode.FRAME_TOO_LARGE, parts.error.message));
-    return parts;
+    const appended = this.outbound.append(request, this.options.requestSerializeType, opaque, flag);
+    if (!appended.ok) return err(this.error(RemotingErrorCode.FRAME_TOO_LARGE, appended.error.message));
+    return appended;
   }
 
-  /** `onWritten` runs once the socket has handed the bytes to the kernel, failed, or (closed) never will. */
-  private writeFrame(parts: FrameParts, onWritten?: () => void): void {
-    if (this.closeReason !== undefined) {
-      onWritten?.();
-      return;
-    }
-    const done = onWritten === undefined ? undefined : () => onWritten();
-    let flushed: boolean;
-    if (parts.body === undefined && parts.bodyParts === undefined) {
-      flushed = this.socket.write(parts.header, done);
-    } else {
-      this.socket.cork();
-      this.socket.write(parts.header);
-      if (parts.body !== undefined) flushed = this.socket.write(parts.body, parts.bodyParts === undefined ? done : undefined);
-      else flushed = true;
-      const bodyParts = parts.bodyParts ?? [];
-      for (let i = 0; i < bodyParts.length; i++) flushed = this.socket.write(bodyParts[i]!, i === bodyParts.length - 1 ? done : undefined);
-      this.socket.uncork();
-    }
-    if (!flushed && !this.writeBlocked) {
-      this.writeBlocked = true;
-      this.socket.once('drain', () => {
-        this.writeBlocked = false;
-        this.pump();
-      });
-      this.updateReadFlow();
-    }
+  /** After each socket write: start flow control when the socket holds more than its high-water mark. */
+  private flushed(belowHighWaterMark: boolean): void {
+    if (belowHighWaterMark || this.writeBlocked || this.closeReason !== undefined) return;
+    this.writeBlocked = true;
+    this.socket.once('drain', () => {
+      this.writeBlocked = false;
+      this.pump();
+    });
+    this.updateReadFlow();
   }
 
   private onData(chunk: Buffer): void {
     const { frames, error } = this.decoder.push(chunk);
-    for (const frame of frames) {
+    for (let i = 0; i < frames.length; i++) {
       if (this.closeReason !== undefined) return;
+      const frame = frames[i] as DecodedFrame;
       if (isResponse(frame.command)) this.onResponse(frame.command);
       else this.backlog.push(frame);
     }
@@ -257,7 +239,7 @@ export class RemotingConnection extends EventEmitter<ConnectionEvents> {
   }
 
   private onResponse(response: RemotingCommand): void {
-    const request = this.pending.get(response.opaque);
+    const request = this.pending.take(response.opaque);
     if (request === undefined) {
       // Normal after a timeout: the answer came too late.
       this.options.logger.info('response matches no pending request', {
@@ -268,8 +250,6 @@ export class RemotingConnection extends EventEmitter<ConnectionEvents> {
       });
       return;
     }
-    this.pending.delete(response.opaque);
-    clearTimeout(request.timer);
     request.resolve(ok(response));
   }
 
@@ -288,10 +268,14 @@ export class RemotingConnection extends EventEmitter<ConnectionEvents> {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.backlog.length > 0 && this.canStartRequest()) {
-        const frame = this.backlog.shift();
-        assert(frame !== undefined, 'backlog emptied underneath the pump');
+      while (this.backlogHead < this.backlog.length && this.canStartRequest()) {
+        const frame = this.backlog[this.backlogHead] as DecodedFrame;
+        this.backlog[this.backlogHead++] = undefined; // let the frame go once handled
         this.startRequest(frame);
+      }
+      if (this.backlogHead === this.backlog.length) {
+        this.backlog = [];
+        this.backlogHead = 0;
       }
     } finally {
       this.pumping = false;
@@ -301,7 +285,7 @@ export class RemotingConnection extends EventEmitter<ConnectionEvents> {
 
   private updateReadFlow(): void {
     if (this.closeReason !== undefined) return;
-    const shouldPause = this.backlog.length > 0 || !this.canStartRequest();
+    const shouldPause = this.backlogHead < this.backlog.length || !this.canStartRequest();
     if (shouldPause && !this.readsPaused) {
       this.readsPaused = true;
       this.socket.pause();
@@ -362,27 +346,25 @@ export class RemotingConnection extends EventEmitter<ConnectionEvents> {
   private writeResponse(frame: DecodedFrame, response: RemotingCommand, onSent: (() => void) | undefined): void {
     const request = frame.command;
     const type = this.options.responseSerializeType === SAME_AS_REQUEST ? frame.serializeType : this.options.responseSerializeType;
-    const normalized = { ...response, opaque: request.opaque, flag: (response.flag | RemotingFlag.RESPONSE) & ~RemotingFlag.ONEWAY };
-    let parts: Result<FrameParts, { message: string }>;
+    const flag = (response.flag | RemotingFlag.RESPONSE) & ~RemotingFlag.ONEWAY;
+    let appended: Result<number, Pick<FrameError, 'message'>>;
     try {
-      parts = encodeFrameParts(normalized, type, this.options.maxFrameBytes);
+      appended = this.outbound.append(response, type, request.opaque, flag, onSent);
     } catch (error) {
       // A handler built a malformed command (an assertion in the encoder): a bug, answered like a throw.
-      parts = err({ message: describe(error) });
+      appended = err({ message: describe(error) });
     }
-    if (!parts.ok) {
-      this.options.logger.error('response cannot be encoded', {
-        connectionId: this.id,
-        remoteAddress: this.remoteAddress,
-        code: request.code,
-        reason: parts.error.message,
-      });
-      parts = encodeFrameParts(makeResponse(request, ResponseCode.SYSTEM_ERROR, `response not sent: ${parts.error.message}`), type);
-      assert(parts.ok, 'a bare error response always encodes');
-      onSent?.();
-      onSent = undefined;
-    }
-    this.writeFrame(parts.value, onSent);
+    if (appended.ok) return;
+    this.options.logger.error('response cannot be encoded', {
+      connectionId: this.id,
+      remoteAddress: this.remoteAddress,
+      code: request.code,
+      reason: appended.error.message,
+    });
+    onSent?.();
+    const fallback = makeResponse(request, ResponseCode.SYSTEM_ERROR, `response not sent: ${appended.error.message}`);
+    const sent = this.outbound.append(fallback, type, request.opaque, fallback.flag);
+    assert(sent.ok, 'a bare error response always encodes');
   }
 }
 
