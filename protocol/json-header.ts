@@ -66,10 +66,11 @@ export function jsonHeaderMaxBytes(cmd: CommandHeader): number {
  */
 export function writeJsonHeader(cmd: CommandHeader, opaque: number, flag: number, target: Buffer, at: number): number {
   const start = at;
-  at = writeAscii(target, at, '{"code":' + cmd.code);
+  at = writeBytes(target, at, CODE_KEY);
+  at = writeInt(target, at, cmd.code);
   const ext = cmd.extFields;
   if (ext !== undefined) {
-    at = writeAscii(target, at, ',"extFields":{');
+    at = writeBytes(target, at, EXT_FIELDS_KEY);
     const keys = Object.keys(ext);
     for (let i = 0; i < keys.length && at >= 0; i++) {
       const key = keys[i] as string;
@@ -81,15 +82,15 @@ export function writeJsonHeader(cmd: CommandHeader, opaque: number, flag: number
     }
     if (at >= 0) target[at++] = CLOSE_BRACE;
   }
-  if (at >= 0) at = writeAscii(target, at, ',"flag":' + flag + ',"language":');
-  if (at >= 0) at = writeJsonString(target, at, cmd.language);
-  if (at >= 0) at = writeAscii(target, at, ',"opaque":' + opaque);
-  if (at >= 0 && cmd.remark !== undefined) {
-    at = writeAscii(target, at, ',"remark":');
-    at = writeJsonString(target, at, cmd.remark);
+  if (at >= 0) {
+    at = writeInt(target, writeBytes(target, at, FLAG_KEY), flag);
+    at = writeJsonString(target, writeBytes(target, at, LANGUAGE_KEY), cmd.language);
   }
+  if (at >= 0) at = writeInt(target, writeBytes(target, at, OPAQUE_KEY), opaque);
+  if (at >= 0 && cmd.remark !== undefined) at = writeJsonString(target, writeBytes(target, at, REMARK_KEY), cmd.remark);
   if (at < 0) return target.write(jsonHeaderText(cmd, opaque, flag), start, 'utf8');
-  at = writeAscii(target, at, ',"serializeTypeCurrentRPC":"JSON","version":' + cmd.version + '}');
+  at = writeInt(target, writeBytes(target, at, VERSION_KEY), cmd.version);
+  target[at++] = CLOSE_BRACE;
   return at - start;
 }
 
@@ -98,7 +99,16 @@ const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 const CLOSE_BRACE = 0x7d;
-const HEX_DIGITS = '0123456789abcdef';
+const MINUS = 0x2d;
+const ZERO = 0x30;
+const CODE_KEY = Buffer.from('{"code":');
+const EXT_FIELDS_KEY = Buffer.from(',"extFields":{');
+const FLAG_KEY = Buffer.from(',"flag":');
+const LANGUAGE_KEY = Buffer.from(',"language":');
+const OPAQUE_KEY = Buffer.from(',"opaque":');
+const REMARK_KEY = Buffer.from(',"remark":');
+const VERSION_KEY = Buffer.from(',"serializeTypeCurrentRPC":"JSON","version":');
+const HEX_DIGITS = Buffer.from('0123456789abcdef');
 /** JSON.stringify's two-character escapes for control characters; 0 = use \u00XX. */
 const SHORT_ESCAPES = new Uint8Array(0x20);
 SHORT_ESCAPES[0x08] = 0x62; // \b
@@ -107,10 +117,26 @@ SHORT_ESCAPES[0x0a] = 0x6e; // \n
 SHORT_ESCAPES[0x0c] = 0x66; // \f
 SHORT_ESCAPES[0x0d] = 0x72; // \r
 
-/** Text known to be ASCII and to need no escaping. */
-function writeAscii(target: Buffer, at: number, text: string): number {
-  for (let i = 0; i < text.length; i++) target[at++] = text.charCodeAt(i);
+/** Constant pieces are bytes, not strings: nothing to convert or flatten per frame. */
+function writeBytes(target: Buffer, at: number, bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) target[at++] = bytes[i] as number;
   return at;
+}
+
+/** An int32 in decimal, as JSON.stringify prints it. */
+function writeInt(target: Buffer, at: number, value: number): number {
+  let rest = value;
+  if (rest < 0) {
+    target[at++] = MINUS;
+    rest = -rest; // an int32's magnitude fits a double exactly
+  }
+  let digits = 1;
+  for (let scale = 10; scale <= rest; scale *= 10) digits++;
+  for (let i = digits - 1; i >= 0; i--) {
+    target[at + i] = ZERO + (rest % 10);
+    rest = Math.floor(rest / 10);
+  }
+  return at + digits;
 }
 
 /** Writes `text` quoted and escaped as JSON.stringify would; -1 (nothing usable written) when not ASCII. */
@@ -125,7 +151,13 @@ function writeJsonString(target: Buffer, at: number, text: string): number {
       target[at++] = BACKSLASH;
       const short = SHORT_ESCAPES[c] as number;
       if (short !== 0) target[at++] = short;
-      else at = writeAscii(target, at, 'u00' + HEX_DIGITS[c >> 4] + HEX_DIGITS[c & 15]);
+      else {
+        target[at++] = 0x75; // u
+        target[at++] = ZERO;
+        target[at++] = ZERO;
+        target[at++] = HEX_DIGITS[c >> 4] as number;
+        target[at++] = HEX_DIGITS[c & 15] as number;
+      }
     } else {
       return -1;
     }
