@@ -21,6 +21,7 @@ export interface DrainOptions {
   readonly onFirst: () => void;
 }
 
+
 export interface DrainResult {
   readonly count: number;
   readonly bytes: number;

@@ -10,7 +10,7 @@
  * p4-1k, sync, p1-1k, consume), BENCH_OUT (append JSON lines there), BENCH_WINDOW (1000),
  * BENCH_SYNC_COUNT (10000), BENCH_MAX_SECONDS (120 per workload), BENCH_QUEUES (8 per topic),
  * BENCH_CONSUMER (push | pull, or a comma list to measure several; the first is "consume 1KiB"),
- * BENCH_PULL_BATCH (messages per pull, 32),
+ * BENCH_PULL_BATCH (messages per pull, 128),
  * BENCH_SEGMENT_BYTES (1 GiB), BENCH_DATA_DIR (parent of the data folder; default the OS temp dir
  * unless it is tmpfs), BENCH_KEEP_DATA=1, BENCH_LAUNCH (auto|dist|source), BENCH_QUIET_MAX_WAIT (30 s)
  * and BENCH_QUIET_BUSY_PCT (15) for the wait-for-a-quiet-machine gate, BENCH_PROFILE=<dir> for V8
@@ -32,7 +32,7 @@ import { consume, produce, syncLatency } from './workloads';
 const TMPFS_MAGIC = 0x01021994;
 /** The consumer API and batch that drained fastest in our runs (see bench/README.md). */
 const DEFAULT_CONSUMER = 'push';
-const DEFAULT_PULL_BATCH = 32;
+const DEFAULT_PULL_BATCH = 128;
 const ALL_WORKLOADS = ['p1-100', 'p4-100', 'p4-1k', 'sync', 'p1-1k', 'consume'] as const;
 type WorkloadId = (typeof ALL_WORKLOADS)[number];
 

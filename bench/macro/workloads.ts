@@ -11,12 +11,15 @@ import * as path from 'node:path';
 import { Producer } from './sdk';
 import type { BenchAdmin } from './admin';
 import type { ConsumerApi } from './consume';
-import { drainTopic } from './consume';
 import type { CpuSnapshot } from './proc';
 import { cpuSnapshot, loadAverage, machineCpuBetween, procTreeCpuSeconds, waitQuiet } from './proc';
 import type { BenchCluster } from './servers';
 import { REPO_ROOT } from './servers';
+import type { ConsumerWorkerArgs, ConsumerWorkerMessage } from './consumer-worker';
 import type { ProducerWorkerArgs, WorkerMessage } from './producer-worker';
+
+type ProducerDone = Extract<WorkerMessage, { done: true }>;
+type ConsumerDone = Extract<ConsumerWorkerMessage, { done: true }>;
 import { latencySummary, payload, profiledIn, runWindowed, secondsSince } from './window';
 
 export interface BenchSettings {
@@ -101,31 +104,35 @@ export function sizeName(size: number): string {
   return size === 1024 ? '1KiB' : `${size}B`;
 }
 
-interface Worker {
+interface Worker<Done> {
   readonly child: ChildProcess;
   readonly ready: Promise<void>;
-  readonly done: Promise<Extract<WorkerMessage, { done: true }>>;
+  readonly done: Promise<Done>;
 }
 
-function forkWorker(args: ProducerWorkerArgs): Worker {
-  const child = fork(path.join(__dirname, 'producer-worker.ts'), [], {
+type WorkerReply<Done> = { readonly ready: true } | Done | { readonly error: string };
+
+/** Forks a worker script (through swc) that answers {ready}, then {done...} or {error} after {cmd:'go'}. */
+function forkWorker<Done extends { readonly done: true }>(script: string, name: string, args: object): Worker<Done> {
+  const child = fork(path.join(__dirname, script), [], {
     execArgv: ['-r', require.resolve('@swc-node/register', { paths: [REPO_ROOT] })],
     env: { ...process.env, ROCKET_BENCH_WORKER: JSON.stringify(args) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const failed = new Promise<never>((_, reject) => {
-    child.on('message', (m: WorkerMessage) => {
-      if ('error' in m) reject(new Error(`producer ${args.idx}: ${m.error}`));
+    child.on('message', (m: WorkerReply<Done>) => {
+      if ('error' in m) reject(new Error(`${name}: ${m.error}`));
     });
-    child.on('exit', (code) => reject(new Error(`producer ${args.idx} exited with code ${code}`)));
+    child.on('exit', (code) => reject(new Error(`${name} exited with code ${code}`)));
   });
   failed.catch(() => undefined);
-  const ready = Promise.race([failed, new Promise<void>((resolve) => child.on('message', (m: WorkerMessage) => 'ready' in m && resolve()))]);
-  const done = Promise.race([
-    failed,
-    new Promise<Extract<WorkerMessage, { done: true }>>((resolve) => child.on('message', (m: WorkerMessage) => 'done' in m && resolve(m))),
-  ]);
+  const ready = Promise.race([failed, new Promise<void>((resolve) => child.on('message', (m: WorkerReply<Done>) => 'ready' in m && resolve()))]);
+  const done = Promise.race([failed, new Promise<Done>((resolve) => child.on('message', (m: WorkerReply<Done>) => 'done' in m && resolve(m)))]);
   return { child, ready, done };
+}
+
+function killAll(workers: readonly Worker<unknown>[]): void {
+  for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
 }
 
 /** `count` messages of `size` bytes over `conns` producer processes, each with `window` in flight. */
@@ -135,10 +142,10 @@ export async function produce(ctx: BenchContext, topic: string, conns: number, s
   const label = `p${conns}-${size === 1024 ? '1k' : size}`;
   const per = Math.floor(s.count / conns);
   const workers = Array.from({ length: conns }, (_, idx) =>
-    forkWorker({
+    forkWorker<ProducerDone>('producer-worker.ts', `producer ${idx}`, {
       namesrvAddr: ctx.cluster.namesrvAddr, topic, idx, count: per, size, window: s.window, maxSeconds: s.maxSeconds,
       warmup: s.produceWarmup, label, ...(s.profileDir === undefined ? {} : { profileDir: s.profileDir }),
-    }),
+    } satisfies ProducerWorkerArgs),
   );
   try {
     await Promise.all(workers.map((w) => w.ready));
@@ -161,7 +168,7 @@ export async function produce(ctx: BenchContext, topic: string, conns: number, s
       window_per_conn: s.window, msgs_per_frame: frames > 0 ? round2(acked / frames) : undefined, ...noise, ...cpu,
     };
   } finally {
-    for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
+    killAll(workers);
   }
 }
 
@@ -205,33 +212,36 @@ export async function syncLatency(ctx: BenchContext, topic: string, size: number
   }
 }
 
-/** One consumer drains everything `topic` holds (the produce run plus its warm-up). */
+/**
+ * One consumer, in a process of its own, drains everything `topic` holds (the produce run plus its
+ * warm-up). The time runs from the "go" (the consumer is created after it) to the last message.
+ */
 export async function consume(ctx: BenchContext, topic: string, group: string, api: ConsumerApi, workload: string): Promise<ResultRecord> {
   const s = ctx.settings;
   const expected = await ctx.admin.settledCount(topic, s.queues);
-  const noise = await quiet(ctx);
-  const meter = new Meter(ctx.cluster.broker.pid);
-  const u0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  let firstAt: bigint | undefined;
   const label = `consume-${api}`;
-  const r = await brokerProfile(ctx, label, () =>
-    profiledIn(s.profileDir, `client-${label}`, () =>
-      drainTopic({
-        api, pullBatchSize: s.pullBatchSize, namesrvAddr: ctx.cluster.namesrvAddr, topic, group, expected,
-        maxSeconds: s.maxSeconds, onFirst: () => (firstAt ??= process.hrtime.bigint()),
-      }),
-    ),
-  );
-  // The rate ends with the last message; the consumer's shutdown (final commit) is reported apart.
-  const seconds = Number(r.lastAt - t0) / 1e9;
-  const u1 = process.cpuUsage(u0);
-  const cpu = meter.finish(r.count, (u1.user + u1.system) / 1e6);
-  return {
-    kind: 'broker', system: 'rocketcluster', workload, rep: ctx.rep, value: r.count / seconds, unit: 'msgs/s',
-    mb_s: r.bytes / seconds / 1e6, count: r.count, expected, seconds: round3(seconds), timed_out: r.count < expected,
-    first_msg_ms: firstAt === undefined ? null : Number(firstAt - t0) / 1e6, consumer_api: r.api, shutdown_ms: r.shutdownMs, ...noise, ...cpu,
+  const args: ConsumerWorkerArgs = {
+    api, pullBatchSize: s.pullBatchSize, namesrvAddr: ctx.cluster.namesrvAddr, topic, group, expected, maxSeconds: s.maxSeconds,
+    label, ...(s.profileDir === undefined ? {} : { profileDir: s.profileDir }),
   };
+  const worker = forkWorker<ConsumerDone>('consumer-worker.ts', `consumer (${api})`, args);
+  try {
+    await worker.ready;
+    const noise = await quiet(ctx);
+    const meter = new Meter(ctx.cluster.broker.pid);
+    const r = await brokerProfile(ctx, label, () => {
+      worker.child.send({ cmd: 'go' });
+      return worker.done;
+    });
+    const cpu = meter.finish(r.count, r.cpuS);
+    return {
+      kind: 'broker', system: 'rocketcluster', workload, rep: ctx.rep, value: r.count / r.seconds, unit: 'msgs/s',
+      mb_s: r.bytes / r.seconds / 1e6, count: r.count, expected, seconds: round3(r.seconds), timed_out: r.count < expected,
+      first_msg_ms: r.firstMs, consumer_api: r.api, shutdown_ms: r.shutdownMs, ...noise, ...cpu,
+    };
+  } finally {
+    killAll([worker]);
+  }
 }
 
 function round2(x: number): number {
