@@ -60,14 +60,14 @@ export function binaryHeaderMaxBytes(cmd: CommandHeader): number | undefined {
  */
 export function writeBinaryHeader(cmd: CommandHeader, opaque: number, flag: number, target: Buffer, at: number): number {
   const start = at;
-  target.writeInt16BE(cmd.code, at);
+  putInt16(target, at, cmd.code);
   target[at + 2] = languageCodeOf(cmd.language);
-  target.writeInt16BE(cmd.version, at + 3);
-  target.writeInt32BE(opaque, at + 5);
-  target.writeInt32BE(flag, at + 9);
+  putInt16(target, at + 3, cmd.version);
+  putInt32(target, at + 5, opaque);
+  putInt32(target, at + 9, flag);
   at += FIXED_BYTES;
   const remarkLength = cmd.remark === undefined || cmd.remark.length === 0 ? 0 : writeUtf8(target, at + 4, cmd.remark);
-  target.writeInt32BE(remarkLength, at);
+  putInt32(target, at, remarkLength);
   at += 4 + remarkLength;
   const extLengthAt = at;
   at += 4;
@@ -77,15 +77,37 @@ export function writeBinaryHeader(cmd: CommandHeader, opaque: number, flag: numb
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
       const keyLength = writeUtf8(target, at + 2, key);
-      target.writeInt16BE(keyLength, at);
+      putInt16(target, at, keyLength);
       at += 2 + keyLength;
       const valueLength = writeUtf8(target, at + 4, ext[key] as string);
-      target.writeInt32BE(valueLength, at);
+      putInt32(target, at, valueLength);
       at += 4 + valueLength;
     }
   }
-  target.writeInt32BE(at - extLengthAt - 4, extLengthAt);
+  putInt32(target, extLengthAt, at - extLengthAt - 4);
   return at - start;
+}
+
+// Big-endian integers by hand: Buffer's writeInt*/readInt* validate their arguments on every call,
+// which costs more than the access itself here, where ranges are known and offsets checked.
+function putInt16(target: Buffer, at: number, value: number): void {
+  target[at] = value >>> 8;
+  target[at + 1] = value;
+}
+
+function putInt32(target: Buffer, at: number, value: number): void {
+  target[at] = value >>> 24;
+  target[at + 1] = value >>> 16;
+  target[at + 2] = value >>> 8;
+  target[at + 3] = value;
+}
+
+function getInt16(bytes: Buffer, at: number): number {
+  return (((bytes[at] as number) << 24) | ((bytes[at + 1] as number) << 16)) >> 16;
+}
+
+function getInt32(bytes: Buffer, at: number): number {
+  return ((bytes[at] as number) << 24) | ((bytes[at + 1] as number) << 16) | ((bytes[at + 2] as number) << 8) | (bytes[at + 3] as number);
 }
 
 /** Below this many UTF-16 units a JavaScript loop beats a call into the native UTF-8 encoder. */
@@ -108,30 +130,36 @@ function writeUtf8(target: Buffer, at: number, text: string): number {
 
 /** Reads a binary header that fills `bytes` exactly; every length is checked against what remains. */
 export function decodeBinaryHeader(bytes: Buffer): Result<CommandHeader, string> {
-  if (bytes.length < FIXED_BYTES + 8) return err(`binary header is ${bytes.length} bytes, shorter than its fixed part`);
+  return decodeBinaryHeaderAt(bytes, 0, bytes.length);
+}
+
+/** Reads the binary header in `bytes[start, end)`, so a frame need not be sliced first. */
+export function decodeBinaryHeaderAt(bytes: Buffer, start: number, end: number): Result<CommandHeader, string> {
+  const length = end - start;
+  if (length < FIXED_BYTES + 8) return err(`binary header is ${length} bytes, shorter than its fixed part`);
   const header: CommandHeader = {
-    code: bytes.readInt16BE(0),
-    language: languageName(bytes[2] as number),
-    version: bytes.readInt16BE(3),
-    opaque: bytes.readInt32BE(5),
-    flag: bytes.readInt32BE(9),
+    code: getInt16(bytes, start),
+    language: languageName(bytes[start + 2] as number),
+    version: getInt16(bytes, start + 3),
+    opaque: getInt32(bytes, start + 5),
+    flag: getInt32(bytes, start + 9),
   };
-  let at = FIXED_BYTES;
-  const remarkLength = bytes.readInt32BE(at);
+  let at = start + FIXED_BYTES;
+  const remarkLength = getInt32(bytes, at);
   at += 4;
-  if (remarkLength < 0 || remarkLength > bytes.length - at - 4) {
+  if (remarkLength < 0 || remarkLength > end - at - 4) {
     return err(`binary header remark length ${remarkLength} exceeds the header`);
   }
   if (remarkLength > 0) header.remark = bytes.toString('utf8', at, at + remarkLength);
   at += remarkLength;
 
-  const extLength = bytes.readInt32BE(at);
+  const extLength = getInt32(bytes, at);
   at += 4;
-  if (extLength < 0 || extLength !== bytes.length - at) {
-    return err(`binary header extFields length ${extLength} does not match the ${bytes.length - at} bytes left`);
+  if (extLength < 0 || extLength !== end - at) {
+    return err(`binary header extFields length ${extLength} does not match the ${end - at} bytes left`);
   }
   if (extLength > 0) {
-    const fields = decodeExtFields(bytes, at);
+    const fields = decodeExtFields(bytes, at, end);
     if (!fields.ok) return fields;
     header.extFields = fields.value;
   }
@@ -143,25 +171,27 @@ export function decodeBinaryHeader(bytes: Buffer): Result<CommandHeader, string>
  * the header. When the section is ASCII (the usual case), it is decoded once and cut with substring:
  * byte offsets then equal string offsets.
  */
-function decodeExtFields(bytes: Buffer, start: number): Result<Record<string, string>, string> {
-  const section = isAscii(start === 0 ? bytes : bytes.subarray(start)) ? bytes.toString('latin1', start) : undefined;
+function decodeExtFields(bytes: Buffer, start: number, end: number): Result<Record<string, string>, string> {
+  const section = isAscii(bytes.subarray(start, end)) ? bytes.toString('latin1', start, end) : undefined;
   const fields: Record<string, string> = {};
   let at = start;
-  while (at < bytes.length) {
-    if (bytes.length - at < 2) return err('binary header extFields entry truncated in key length');
-    const keyLength = bytes.readInt16BE(at);
+  while (at < end) {
+    if (end - at < 2) return err('binary header extFields entry truncated in key length');
+    const keyLength = getInt16(bytes, at);
     at += 2;
-    if (keyLength < 0 || keyLength > bytes.length - at - 4) {
+    if (keyLength < 0 || keyLength > end - at - 4) {
       return err(`binary header extFields key length ${keyLength} exceeds the header`);
     }
     const key = textAt(bytes, section, start, at, at + keyLength);
     at += keyLength;
-    const valueLength = bytes.readInt32BE(at);
+    const valueLength = getInt32(bytes, at);
     at += 4;
-    if (valueLength < 0 || valueLength > bytes.length - at) {
+    if (valueLength < 0 || valueLength > end - at) {
       return err(`binary header extFields value length ${valueLength} of key ${JSON.stringify(key)} exceeds the header`);
     }
-    setOwnProperty(fields, key, textAt(bytes, section, start, at, at + valueLength));
+    const value = textAt(bytes, section, start, at, at + valueLength);
+    if (key === '__proto__') setOwnProperty(fields, key, value);
+    else fields[key] = value;
     at += valueLength;
   }
   return ok(fields);

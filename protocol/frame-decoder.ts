@@ -12,7 +12,7 @@
  */
 import { assert } from '../stdx';
 import type { DecodedFrame, FrameError } from './frame';
-import { DEFAULT_MAX_FRAME_BYTES, FrameErrorKind, decodeFrame } from './frame';
+import { DEFAULT_MAX_FRAME_BYTES, FrameErrorKind, decodeFrame, decodeFrameAt } from './frame';
 
 export interface FrameDecoderOptions {
   /** Largest frame accepted, length word included. */
@@ -67,7 +67,7 @@ export class FrameDecoder {
         this.pendingFrameLength = frameLength;
       }
       if (this.buffered < this.pendingFrameLength) break;
-      const decoded = decodeFrame(this.take(this.pendingFrameLength));
+      const decoded = this.decodeNext(this.pendingFrameLength);
       this.pendingFrameLength = NO_LENGTH_YET;
       if (!decoded.ok) return this.fail(frames, decoded.error);
       frames.push(decoded.value);
@@ -94,6 +94,15 @@ export class FrameDecoder {
     this.headOffset = 0;
     this.buffered = 0;
     return { frames, error };
+  }
+
+  /** Decodes the next `n` bytes as a frame: in place when they lie in the first chunk, else from a copy. */
+  private decodeNext(n: number): ReturnType<typeof decodeFrame> {
+    const first = this.chunks[0] as Buffer;
+    const start = this.headOffset;
+    if (first.length - start < n) return decodeFrame(this.take(n));
+    this.advance(first, n);
+    return decodeFrameAt(first, start, start + n);
   }
 
   /** Removes the 4-byte length word; read in place unless it straddles chunks. */

@@ -68,6 +68,30 @@ describe('FrameWriter', () => {
     expect(decoded.every((c, i) => (c.body ?? Buffer.alloc(0)).equals(asDecoded(commands[i]!).body ?? Buffer.alloc(0)))).toBe(true);
   });
 
+  test('ROCKETMQ header bytes follow the layout field by field, signed values included', () => {
+    const cmd: RemotingCommand = { code: -2, language: 'JAVA', version: -300, opaque: -7, flag: 1, remark: 'é', extFields: { k: 'v1' } };
+    const writer = new FrameWriter();
+    append(writer, cmd, SerializeType.ROCKETMQ);
+    const expected = Buffer.alloc(8 + 13 + 4 + 2 + 4 + 2 + 1 + 4 + 2);
+    let at = expected.writeUInt32BE(expected.length - 4, 0);
+    at = expected.writeUInt32BE((1 << 24) | (expected.length - 8), at);
+    at = expected.writeInt16BE(-2, at);
+    at = expected.writeInt8(0, at); // JAVA
+    at = expected.writeInt16BE(-300, at);
+    at = expected.writeInt32BE(-7, at);
+    at = expected.writeInt32BE(1, at);
+    at = expected.writeInt32BE(2, at);
+    at += expected.write('é', at, 'utf8');
+    at = expected.writeInt32BE(2 + 1 + 4 + 2, at);
+    at = expected.writeInt16BE(1, at);
+    at += expected.write('k', at);
+    at = expected.writeInt32BE(2, at);
+    expected.write('v1', at);
+    const written = Buffer.concat(writer.drain());
+    expect(written.equals(expected)).toBe(true);
+    expect(decodeAll(written)[0]).toEqual(cmd);
+  });
+
   test('opaque and flag given apart replace the command’s own, which stays untouched', () => {
     const writer = new FrameWriter();
     const request = makeRequest(RequestCode.SEND_MESSAGE_V2, { opaque: 0, extFields: sendHeader });

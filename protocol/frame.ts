@@ -13,7 +13,7 @@
  */
 import type { Result } from '../stdx';
 import { assert, err, ok } from '../stdx';
-import { binaryHeaderMaxBytes, decodeBinaryHeader, writeBinaryHeader } from './binary-header';
+import { binaryHeaderMaxBytes, decodeBinaryHeaderAt, writeBinaryHeader } from './binary-header';
 import type { SerializeTypeCode } from './codes';
 import { SerializeType } from './codes';
 import type { RemotingCommand } from './command';
@@ -161,23 +161,30 @@ export interface DecodedFrame {
  * Decodes one frame given the bytes after its length word. The body is a view into `frame` (no copy).
  */
 export function decodeFrame(frame: Buffer): Result<DecodedFrame, FrameError> {
-  if (frame.length < 4) {
-    return err(frameError(FrameErrorKind.FRAME_TOO_SMALL, `frame of ${frame.length} bytes has no header tag`));
+  return decodeFrameAt(frame, 0, frame.length);
+}
+
+/** `decodeFrame` of the frame in `bytes[start, end)`: the stream decoder reads frames in place. */
+export function decodeFrameAt(bytes: Buffer, start: number, end: number): Result<DecodedFrame, FrameError> {
+  const length = end - start;
+  if (length < 4) {
+    return err(frameError(FrameErrorKind.FRAME_TOO_SMALL, `frame of ${length} bytes has no header tag`));
   }
-  const tag = frame.readUInt32BE(0);
+  const tag = bytes.readUInt32BE(start);
   const type = tag >>> 24;
   const headerLength = tag & MAX_HEADER_BYTES;
-  if (headerLength > frame.length - 4) {
+  if (headerLength > length - 4) {
     return err(frameError(
       FrameErrorKind.HEADER_LENGTH_OUT_OF_RANGE,
-      `header length ${headerLength} exceeds the ${frame.length - 4} bytes left in the frame`,
+      `header length ${headerLength} exceeds the ${length - 4} bytes left in the frame`,
     ));
   }
-  const header = decodeHeader(type, frame, 4, 4 + headerLength);
+  const bodyStart = start + 4 + headerLength;
+  const header = decodeHeader(type, bytes, start + 4, bodyStart);
   if (!header.ok) return header;
   const command: RemotingCommand = header.value;
-  if (frame.length > 4 + headerLength) command.body = frame.subarray(4 + headerLength);
-  return ok({ command, serializeType: type as SerializeTypeCode, frameBytes: frame.length + 4 });
+  if (end > bodyStart) command.body = bytes.subarray(bodyStart, end);
+  return ok({ command, serializeType: type as SerializeTypeCode, frameBytes: length + 4 });
 }
 
 function decodeHeader(type: number, frame: Buffer, start: number, end: number): Result<CommandHeader, FrameError> {
@@ -186,7 +193,7 @@ function decodeHeader(type: number, frame: Buffer, start: number, end: number): 
     return header.ok ? header : err(frameError(FrameErrorKind.INVALID_JSON_HEADER, header.error));
   }
   if (type === SerializeType.ROCKETMQ) {
-    const header = decodeBinaryHeader(frame.subarray(start, end));
+    const header = decodeBinaryHeaderAt(frame, start, end);
     return header.ok ? header : err(frameError(FrameErrorKind.INVALID_BINARY_HEADER, header.error));
   }
   return err(frameError(FrameErrorKind.UNKNOWN_SERIALIZE_TYPE, `unknown serialize type ${type}`));
