@@ -6,9 +6,9 @@ test('self time per function and per file, as a share of the non-idle samples', 
     startTime: 0,
     endTime: 2_000_000,
     nodes: [
-      { id: 1, callFrame: frame('(root)') },
+      { id: 1, callFrame: frame('(root)'), children: [2, 3, 5] },
       { id: 2, callFrame: frame('(idle)') },
-      { id: 3, callFrame: frame('encodeRecord', `file://${process.cwd()}/message/record.ts`, 236) },
+      { id: 3, callFrame: frame('encodeRecord', `file://${process.cwd()}/message/record.ts`, 236), children: [4] },
       { id: 4, callFrame: frame('checkRecord', `file://${process.cwd()}/message/record.ts`, 99) },
       { id: 5, callFrame: frame('(garbage collector)') },
     ],
@@ -23,4 +23,6 @@ test('self time per function and per file, as a share of the non-idle samples', 
     ['(garbage collector)', 20],
   ]);
   expect(summary.files[0]).toEqual({ name: 'message/record.ts', samples: 4, pct: 80 });
+  // checkRecord is called by encodeRecord here: encodeRecord's total includes it.
+  expect(summary.inclusive[0]).toEqual({ name: 'message/record.ts:237 encodeRecord', samples: 4, pct: 80 });
 });

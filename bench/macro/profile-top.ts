@@ -1,6 +1,7 @@
 /**
  * Top self-time functions of V8 CPU profiles (`.cpuprofile`, as written by BENCH_PROFILE or
- * `node --cpu-prof`): function, file:line, % of the non-idle samples; then the same per file.
+ * `node --cpu-prof`): function, file:line, % of the non-idle samples; then the same per file, then
+ * total (inclusive) time per function, which shows whole subsystems (index, dispatch, remoting).
  *
  *   node -r @swc-node/register bench/macro/profile-top.ts <file.cpuprofile>... [--top 25]
  */
@@ -17,6 +18,7 @@ interface ProfileNode {
   readonly id: number;
   readonly callFrame: CallFrame;
   readonly hitCount?: number;
+  readonly children?: readonly number[];
 }
 
 interface CpuProfile {
@@ -46,8 +48,16 @@ export interface ProfileSummary {
   readonly totalSamples: number;
   readonly idlePct: number;
   readonly durationMs: number;
+  /** Self time. */
   readonly functions: readonly TopEntry[];
   readonly files: readonly TopEntry[];
+  /** Total time: samples with the function anywhere on the stack (each sample counted once per function). */
+  readonly inclusive: readonly TopEntry[];
+}
+
+function frameKey(f: CallFrame): string {
+  const file = shortUrl(f.url);
+  return file === '' ? f.functionName || '(anonymous)' : `${file}:${f.lineNumber + 1} ${f.functionName || '(anonymous)'}`;
 }
 
 export function summarizeProfile(profile: CpuProfile): ProfileSummary {
@@ -71,7 +81,7 @@ export function summarizeProfile(profile: CpuProfile): ProfileSummary {
       continue;
     }
     const file = shortUrl(f.url);
-    const key = file === '' ? f.functionName || '(anonymous)' : `${file}:${f.lineNumber + 1} ${f.functionName || '(anonymous)'}`;
+    const key = frameKey(f);
     byFunction.set(key, (byFunction.get(key) ?? 0) + count);
     const fileKey = file === '' ? f.functionName : file;
     byFile.set(fileKey, (byFile.get(fileKey) ?? 0) + count);
@@ -85,7 +95,27 @@ export function summarizeProfile(profile: CpuProfile): ProfileSummary {
     durationMs: (profile.endTime - profile.startTime) / 1000,
     functions: top(byFunction),
     files: top(byFile),
+    inclusive: top(inclusiveTimes(profile, hits)),
   };
+}
+
+function inclusiveTimes(profile: CpuProfile, hits: ReadonlyMap<number, number>): Map<string, number> {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const totals = new Map<string, number>();
+  for (const [id, count] of hits) {
+    const node = byId.get(id);
+    if (node === undefined || node.callFrame.functionName === '(idle)') continue;
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const f = byId.get(at)!.callFrame;
+      if (f.functionName === '(root)') continue;
+      seen.add(frameKey(f));
+    }
+    for (const key of seen) totals.set(key, (totals.get(key) ?? 0) + count);
+  }
+  return totals;
 }
 
 function main(): void {
@@ -103,6 +133,8 @@ function main(): void {
     for (const e of s.functions.slice(0, topN)) console.log(`| ${e.pct.toFixed(1)} | ${e.name} |`);
     console.log('\n| self % | file |\n| ---: | --- |');
     for (const e of s.files.slice(0, Math.min(15, topN))) console.log(`| ${e.pct.toFixed(1)} | ${e.name} |`);
+    console.log('\n| total % | function, self + callees (file:line name) |\n| ---: | --- |');
+    for (const e of s.inclusive.slice(0, topN)) console.log(`| ${e.pct.toFixed(1)} | ${e.name} |`);
   }
 }
 
