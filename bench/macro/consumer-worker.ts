@@ -63,6 +63,9 @@ async function run(args: ConsumerWorkerArgs): Promise<void> {
   );
 }
 
+// The parent is gone (killed, crashed): nobody will read our result.
+process.on('disconnect', () => process.exit(1));
+
 const args = JSON.parse(process.env.ROCKET_BENCH_WORKER ?? '{}') as ConsumerWorkerArgs;
 process.on('message', (m: { cmd?: string }) => {
   if (m.cmd === 'go') run(args).catch((e: unknown) => reply({ error: String((e as Error).stack ?? e) }, () => process.exit(1)));

@@ -57,4 +57,7 @@ async function main(): Promise<void> {
   reply({ ready: true });
 }
 
+// The parent is gone (killed, crashed): nobody will read our result.
+process.on('disconnect', () => process.exit(1));
+
 main().catch((e: unknown) => reply({ error: String((e as Error).stack ?? e) }, () => process.exit(1)));
