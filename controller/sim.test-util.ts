@@ -55,6 +55,7 @@ export class FakeCluster {
   constructor(
     ids: readonly string[],
     private readonly minInSyncReplicas = 1,
+    private readonly maxLagEntries = 100,
   ) {
     for (const id of ids) {
       this.brokers.set(id, {
@@ -100,14 +101,25 @@ export class FakeCluster {
     return [{ group: SIM_GROUP, brokers }];
   }
 
-  /** Slaves of `m` that are caught up at its epoch; they join its required set from now on. */
+  /**
+   * Slaves `m` counts in sync; they join its required set from now on. A slave joins once it holds
+   * everything acknowledged (its log reaches the confirm offset) and stays while it lags by at
+   * most `maxLagEntries` (it is required, so acknowledgements wait for it meanwhile).
+   */
   private reportInSync(m: SimBroker): string[] {
     if (!this.reachable(m)) return [];
+    const confirmOffset = this.confirmOffset(m);
     const inSync = [...this.brokers.values()]
-      .filter((s) => this.reachable(s) && s.role === 'slave' && s.following === m.id && s.epoch === m.epoch && s.handshaken && s.log.length === m.log.length)
+      .filter((s) => this.reachable(s) && s.role === 'slave' && s.following === m.id && s.epoch === m.epoch && s.handshaken)
+      .filter((s) => (m.required.has(s.id) ? m.log.length - s.log.length <= this.maxLagEntries : s.log.length >= confirmOffset))
       .map((s) => s.id);
     for (const id of inSync) m.required.add(id);
     return inSync;
+  }
+
+  /** Everything below the first write still waiting for its acknowledgement. */
+  private confirmOffset(m: SimBroker): number {
+    return Math.min(m.log.length, ...this.pending.filter((p) => p.masterId === m.id).map((p) => p.index));
   }
 
   act(a: ControllerAction): Result<void, string> {
