@@ -7,12 +7,25 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { LogLevel } from '../../ops';
 import { defaultIoMode } from '../store';
+import type { Secret } from './secret';
+import { secret } from './secret';
 
 export const FlushDiskType = { ASYNC_FLUSH: 'ASYNC_FLUSH', SYNC_FLUSH: 'SYNC_FLUSH' } as const;
 export type FlushDiskType = (typeof FlushDiskType)[keyof typeof FlushDiskType];
 
 export const IoModeName = { mmap: 'mmap', fs: 'fs' } as const;
 export type IoModeName = (typeof IoModeName)[keyof typeof IoModeName];
+
+/** Where a broker's role comes from (docs/replication.md). */
+export const RoleSource = { static: 'static', controller: 'controller' } as const;
+export type RoleSource = (typeof RoleSource)[keyof typeof RoleSource];
+
+/** The role a `roleSource: static` broker takes at start; `auto` = master for brokerId 0, else slave. */
+export const BrokerRoleName = { auto: 'auto', master: 'master', slave: 'slave', none: 'none' } as const;
+export type BrokerRoleName = (typeof BrokerRoleName)[keyof typeof BrokerRoleName];
+
+export const ReplicationModeName = { async: 'async', sync: 'sync' } as const;
+export type ReplicationModeName = (typeof ReplicationModeName)[keyof typeof ReplicationModeName];
 
 export interface BrokerConfig {
   readonly brokerClusterName: string;
@@ -68,6 +81,30 @@ export interface BrokerConfig {
   readonly longPollingEnable: boolean;
   readonly shortPollingTimeMs: number;
   readonly logLevel: LogLevel;
+  /**
+   * `static`: the role comes from brokerRole, once at start (one broker, tests, fixed setups).
+   * `controller`: the broker starts with role none and takes no writes until POST /role says so.
+   */
+  readonly roleSource: RoleSource;
+  /** roleSource static only. */
+  readonly brokerRole: BrokerRoleName;
+  /** roleSource static, slave: the master's HA address (`host:port`); empty = wait for none. */
+  readonly haMasterAddress: string;
+  /** `sync`: a send is acknowledged once minInSyncReplicas in-sync slaves hold it. */
+  readonly replicationMode: ReplicationModeName;
+  readonly minInSyncReplicas: number;
+  /** sync replication: FLUSH_SLAVE_TIMEOUT after this. */
+  readonly syncReplicationTimeoutMs: number;
+  /** A slave further behind than this is out of the in-sync set. */
+  readonly haMaxLagBytes: number;
+  /** A slave that has not caught up for this long is out of the in-sync set. */
+  readonly haMaxLagTimeMs: number;
+  /** Heartbeats on an idle HA connection, both ways. */
+  readonly haHeartbeatIntervalMs: number;
+  /** An HA peer silent for this long is dropped (the slave reconnects). */
+  readonly haPeerTimeoutMs: number;
+  /** Bearer token for the admin API (GET /status, POST /role); empty = open. */
+  readonly adminToken: Secret;
 }
 
 const MiB = 1024 * 1024;
@@ -124,6 +161,17 @@ export function defaultBrokerConfig(): Omit<BrokerConfig, 'haListenPort' | 'http
     longPollingEnable: true,
     shortPollingTimeMs: 1000,
     logLevel: 'info',
+    roleSource: RoleSource.static,
+    brokerRole: BrokerRoleName.auto,
+    haMasterAddress: '',
+    replicationMode: ReplicationModeName.async,
+    minInSyncReplicas: 1,
+    syncReplicationTimeoutMs: 3000,
+    haMaxLagBytes: 4 * MiB,
+    haMaxLagTimeMs: 15_000,
+    haHeartbeatIntervalMs: 1000,
+    haPeerTimeoutMs: 5000,
+    adminToken: secret(''),
   };
 }
 
@@ -138,4 +186,10 @@ export function splitNamesrvAddr(text: string): string[] {
     .split(/[;,\s]+/)
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+}
+
+/** The role a static broker takes: brokerRole, with `auto` resolved by brokerId. */
+export function staticRoleOf(c: Pick<BrokerConfig, 'brokerRole' | 'brokerId'>): 'master' | 'slave' | 'none' {
+  if (c.brokerRole !== BrokerRoleName.auto) return c.brokerRole;
+  return c.brokerId === 0 ? BrokerRoleName.master : BrokerRoleName.slave;
 }

@@ -49,7 +49,7 @@ describe('broker config loading', () => {
   });
 
   it('reads a RocketMQ broker.conf, mapping its names and reporting settings it ignores', () => {
-    const conf = ['# comment', 'brokerClusterName = ProdCluster', 'namesrvAddr=10.0.0.1:9876;10.0.0.2:9876', 'fileReservedTime=48', 'brokerRole=ASYNC_MASTER', 'flushDiskType=SYNC_FLUSH'].join('\n');
+    const conf = ['# comment', 'brokerClusterName = ProdCluster', 'namesrvAddr=10.0.0.1:9876;10.0.0.2:9876', 'fileReservedTime=48', 'deleteWhen=04', 'flushDiskType=SYNC_FLUSH'].join('\n');
     const outcome = ok(load(['-c', 'broker.conf'], {}, { 'broker.conf': conf }));
     expect(outcome.config).toMatchObject({
       brokerClusterName: 'ProdCluster',
@@ -57,8 +57,31 @@ describe('broker config loading', () => {
       fileReservedTimeHours: 48,
       flushDiskType: 'SYNC_FLUSH',
     });
-    expect(outcome.warnings).toEqual(['config file broker.conf: RocketMQ setting brokerRole is not supported and was ignored']);
+    expect(outcome.warnings).toEqual(['config file broker.conf: RocketMQ setting deleteWhen is not supported and was ignored']);
     expect(storeConfigOf(outcome.config)).toMatchObject({ flushMode: 'sync', fileReservedTimeMs: 48 * 3600 * 1000 });
+  });
+
+  it('reads RocketMQ brokerRole values as roles; SYNC_MASTER also turns on sync replication', () => {
+    const sync = ok(load(['-c', 'broker.conf'], {}, { 'broker.conf': 'brokerRole=SYNC_MASTER\nhaSlaveFallbehindMax=1000' }));
+    expect([sync.config.brokerRole, sync.config.replicationMode, sync.config.haMaxLagBytes]).toEqual(['master', 'sync', 1000]);
+    expect(sync.warnings).toEqual(['brokerRole=SYNC_MASTER is read as brokerRole=master, replicationMode=sync']);
+    const slave = ok(load(['--broker-role', 'SLAVE', '--broker-id', '2', '--ha-master-address', '10.0.0.1:10912']));
+    expect([slave.config.brokerRole, slave.config.replicationMode, slave.config.haMasterAddress]).toEqual(['slave', 'async', '10.0.0.1:10912']);
+  });
+
+  it('replication defaults: static roles, async replication, one in-sync replica, 3 s timeout, open admin API', () => {
+    const { config } = ok(load([]));
+    expect(config).toMatchObject({ roleSource: 'static', brokerRole: 'auto', replicationMode: 'async', minInSyncReplicas: 1, syncReplicationTimeoutMs: 3000 });
+    expect(config.adminToken.isSet).toBe(false);
+  });
+
+  it('keeps the admin token out of logs and JSON, and refuses a static slave without a slave id', () => {
+    const { config } = ok(load([], { ROCKET_BROKER_ADMIN_TOKEN: 's3cret' }));
+    expect(config.adminToken.reveal()).toBe('s3cret');
+    expect(JSON.stringify(config)).not.toContain('s3cret');
+    expect(String(config.adminToken)).toBe('<redacted>');
+    const slave = load(['--broker-role', 'slave', '--ha-master-address', 'nohost']);
+    expect(slave.kind === 'invalid' && slave.problems).toEqual(['brokerRole slave: a slave registers with brokerId >= 1; set brokerId', 'haMasterAddress: "nohost" is not host:port']);
   });
 
   it('reports every problem of every source at once', () => {

@@ -5,7 +5,7 @@
  */
 import { LogLevels } from '../../ops';
 import type { BrokerConfig } from './broker-config';
-import { FlushDiskType, IoModeName } from './broker-config';
+import { BrokerRoleName, FlushDiskType, IoModeName, ReplicationModeName, RoleSource } from './broker-config';
 
 export type ConfigKey = keyof BrokerConfig;
 
@@ -14,7 +14,12 @@ export type FieldSpec =
   | { readonly kind: 'int'; readonly help: string; readonly min: number; readonly max: number }
   | { readonly kind: 'bool'; readonly help: string }
   | { readonly kind: 'enum'; readonly help: string; readonly values: readonly string[] }
-  | { readonly kind: 'list'; readonly help: string };
+  | { readonly kind: 'list'; readonly help: string }
+  /** Text that must not be printed (config.Secret). */
+  | { readonly kind: 'secret'; readonly help: string };
+
+/** RocketMQ's brokerRole values, read as ours (SYNC_MASTER also means replicationMode sync). */
+export const JAVA_BROKER_ROLES = { ASYNC_MASTER: 'master', SYNC_MASTER: 'master', SLAVE: 'slave' } as const;
 
 const MAX_INT = Number.MAX_SAFE_INTEGER;
 const GiB = 1024 * 1024 * 1024;
@@ -52,6 +57,21 @@ export const CONFIG_FIELDS: { readonly [K in ConfigKey]: FieldSpec } = {
   longPollingEnable: { kind: 'bool', help: 'hold pulls until messages arrive (default true)' },
   shortPollingTimeMs: { kind: 'int', help: 'hold time of pulls when long polling is off (default 1000)', min: 1, max: 600_000 },
   logLevel: { kind: 'enum', help: 'error, warn, info or debug (default info)', values: LogLevels },
+  roleSource: { kind: 'enum', help: 'static (brokerRole at start) or controller (role none until POST /role) (default static)', values: Object.values(RoleSource) },
+  brokerRole: {
+    kind: 'enum',
+    help: 'static role: auto (master if brokerId is 0, else slave), master, slave, none; RocketMQ ASYNC_MASTER, SYNC_MASTER, SLAVE accepted (default auto)',
+    values: [...Object.values(BrokerRoleName), ...Object.keys(JAVA_BROKER_ROLES)],
+  },
+  haMasterAddress: { kind: 'string', help: 'static slave: the master HA address host:port (default none)' },
+  replicationMode: { kind: 'enum', help: 'async or sync: acknowledge sends once minInSyncReplicas slaves hold them (default async)', values: Object.values(ReplicationModeName) },
+  minInSyncReplicas: { kind: 'int', help: 'sync replication: slaves that must hold a message (default 1)', min: 0, max: 16 },
+  syncReplicationTimeoutMs: { kind: 'int', help: 'sync replication: FLUSH_SLAVE_TIMEOUT after this (default 3000)', min: 1, max: 600_000 },
+  haMaxLagBytes: { kind: 'int', help: 'a slave further behind leaves the in-sync set (default 4194304)', min: 1, max: 64 * GiB },
+  haMaxLagTimeMs: { kind: 'int', help: 'a slave not caught up for this long leaves the in-sync set (default 15000)', min: 1, max: 3_600_000 },
+  haHeartbeatIntervalMs: { kind: 'int', help: 'heartbeat period of idle HA connections (default 1000)', min: 10, max: 600_000 },
+  haPeerTimeoutMs: { kind: 'int', help: 'an HA peer silent this long is dropped (default 5000)', min: 20, max: 3_600_000 },
+  adminToken: { kind: 'secret', help: 'bearer token for GET /status and POST /role (default: none, open)' },
 };
 
 export const CONFIG_KEYS = Object.keys(CONFIG_FIELDS) as ConfigKey[];
@@ -65,11 +85,14 @@ export const JAVA_KEY_ALIASES: Readonly<Record<string, ConfigKey>> = {
   flushIntervalCommitLog: 'flushIntervalCommitLogMs',
   shortPollingTimeMills: 'shortPollingTimeMs',
   storePathCommitLog: 'storePathRootDir',
+  haSendHeartbeatInterval: 'haHeartbeatIntervalMs',
+  haHousekeepingInterval: 'haPeerTimeoutMs',
+  haSlaveFallbehindMax: 'haMaxLagBytes',
+  haMaxTimeSlaveNotCatchup: 'haMaxLagTimeMs',
 };
 
 /** RocketMQ settings we accept in a `broker.conf` but do not act on; they are reported, not refused. */
 export const IGNORED_JAVA_KEYS: ReadonlySet<string> = new Set([
-  'brokerRole',
   'deleteWhen',
   'brokerPermission',
   'sendMessageThreadPoolNums',

@@ -3,7 +3,19 @@
  * file, environment and flags with every problem reported at once. The folder's only door.
  */
 export type { BrokerConfig } from './broker-config';
-export { FlushDiskType, IoModeName, defaultBrokerConfig, defaultBrokerIP, derivedPort, splitNamesrvAddr } from './broker-config';
+export {
+  BrokerRoleName,
+  FlushDiskType,
+  IoModeName,
+  ReplicationModeName,
+  RoleSource,
+  defaultBrokerConfig,
+  defaultBrokerIP,
+  derivedPort,
+  splitNamesrvAddr,
+  staticRoleOf,
+} from './broker-config';
+export { Secret, secret } from './secret';
 export type { ConfigKey, FieldSpec } from './fields';
 export { CONFIG_FIELDS, CONFIG_KEYS, envNameOf, flagNameOf } from './fields';
 export type { ConfigSource, LoadOptions, LoadOutcome } from './load';

@@ -10,9 +10,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { parseHostAddress, validateTopicName } from '../../message';
 import { parseAddress } from '../../remoting';
 import type { BrokerConfig } from './broker-config';
-import { defaultBrokerConfig, derivedPort, splitNamesrvAddr } from './broker-config';
+import { RoleSource, defaultBrokerConfig, derivedPort, splitNamesrvAddr, staticRoleOf } from './broker-config';
 import type { ConfigKey, FieldSpec } from './fields';
-import { CONFIG_FIELDS, CONFIG_KEYS, IGNORED_JAVA_KEYS, JAVA_KEY_ALIASES, envNameOf, flagNameOf } from './fields';
+import { CONFIG_FIELDS, CONFIG_KEYS, IGNORED_JAVA_KEYS, JAVA_BROKER_ROLES, JAVA_KEY_ALIASES, envNameOf, flagNameOf } from './fields';
+import { Secret } from './secret';
 
 /** Where the value of each key came from, for the effective-config log line. */
 export type ConfigSource = 'default' | 'derived' | 'file' | 'env' | 'flag';
@@ -55,7 +56,7 @@ export function loadBrokerConfig(options: LoadOptions): LoadOutcome {
   }
   layers.push({ source: 'env', values: envValues(options.env), describe: (k) => `env ${envNameOf(k)}` });
   layers.push({ source: 'flag', values: cli.values, describe: (k) => `flag ${flagNameOf(k)}` });
-  const resolved = resolve(layers, problems);
+  const resolved = resolve(layers, problems, warnings);
   if (problems.length > 0) return { kind: 'invalid', problems };
   return { kind: 'ok', config: resolved.config, sources: resolved.sources, warnings };
 }
@@ -154,7 +155,7 @@ function parseProperties(text: string): Record<string, string> {
 
 // ------------------------------------------------------------------------------------- resolution
 
-function resolve(layers: readonly Layer[], problems: string[]): { config: BrokerConfig; sources: Record<ConfigKey, ConfigSource> } {
+function resolve(layers: readonly Layer[], problems: string[], warnings: string[]): { config: BrokerConfig; sources: Record<ConfigKey, ConfigSource> } {
   const merged: Record<string, unknown> = { ...defaultBrokerConfig() };
   const sources = {} as Record<ConfigKey, ConfigSource>;
   for (const key of CONFIG_KEYS) sources[key] = 'default';
@@ -183,12 +184,28 @@ function resolve(layers: readonly Layer[], problems: string[]): { config: Broker
     sources.brokerIP2 = 'derived';
   }
   merged.storePathRootDir = path.resolve(String(merged.storePathRootDir));
+  readJavaBrokerRole(merged, sources, warnings);
   const config = merged as unknown as BrokerConfig;
   problems.push(...validateBrokerConfig(config));
   return { config, sources };
 }
 
-type Coerced = string | number | boolean | string[] | { problem: string };
+/** RocketMQ's ASYNC_MASTER / SYNC_MASTER / SLAVE become our role (and SYNC_MASTER sync replication). */
+function readJavaBrokerRole(merged: Record<string, unknown>, sources: Record<ConfigKey, ConfigSource>, warnings: string[]): void {
+  const role = merged.brokerRole as string;
+  if (!(role in JAVA_BROKER_ROLES)) return;
+  const ours = JAVA_BROKER_ROLES[role as keyof typeof JAVA_BROKER_ROLES];
+  merged.brokerRole = ours;
+  let note = `brokerRole=${role} is read as brokerRole=${ours}`;
+  if (role === 'SYNC_MASTER' && sources.replicationMode === 'default') {
+    merged.replicationMode = 'sync';
+    sources.replicationMode = sources.brokerRole;
+    note += ', replicationMode=sync';
+  }
+  warnings.push(note);
+}
+
+type Coerced = string | number | boolean | string[] | Secret | { problem: string };
 
 function coerce(spec: FieldSpec, value: unknown): Coerced {
   switch (spec.kind) {
@@ -215,6 +232,9 @@ function coerce(spec: FieldSpec, value: unknown): Coerced {
       if (typeof value === 'string') return splitNamesrvAddr(value);
       if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.flatMap((v: string) => splitNamesrvAddr(v));
       return { problem: `expected host:port;host:port, got ${JSON.stringify(value)}` };
+    case 'secret':
+      // The value itself is never echoed in a problem.
+      return typeof value === 'string' ? new Secret(value.trim()) : { problem: 'expected a string' };
   }
 }
 
@@ -243,9 +263,22 @@ export function validateBrokerConfig(c: BrokerConfig): string[] {
   if (c.diskMaxUsedSpaceRatio > c.diskFullRatio) {
     problems.push(`diskMaxUsedSpaceRatio (${c.diskMaxUsedSpaceRatio}) must not exceed diskFullRatio (${c.diskFullRatio})`);
   }
+  problems.push(...validateReplication(c));
   for (const key of ['haListenPort', 'httpPort'] as const) {
     if (c[key] > 65535) problems.push(`${key} (${c[key]}, derived from listenPort) exceeds 65535; set it explicitly`);
     if (c.listenPort !== 0 && c[key] === c.listenPort) problems.push(`${key} (${c[key]}) must differ from listenPort`);
+  }
+  return problems;
+}
+
+function validateReplication(c: BrokerConfig): string[] {
+  const problems: string[] = [];
+  if (c.roleSource === RoleSource.static && staticRoleOf(c) === 'slave' && c.brokerId < 1) {
+    problems.push('brokerRole slave: a slave registers with brokerId >= 1; set brokerId');
+  }
+  if (c.haMasterAddress !== '' && !parseAddress(c.haMasterAddress).ok) problems.push(`haMasterAddress: ${JSON.stringify(c.haMasterAddress)} is not host:port`);
+  if (c.haPeerTimeoutMs <= 2 * c.haHeartbeatIntervalMs) {
+    problems.push(`haPeerTimeoutMs (${c.haPeerTimeoutMs}) must exceed twice haHeartbeatIntervalMs (${c.haHeartbeatIntervalMs})`);
   }
   return problems;
 }
