@@ -1,8 +1,15 @@
 /**
- * The broker process's object graph: config -> message store (dispatch wakes broker/consume) -> topic
- * table -> consume service -> remoting server with every processor -> HTTP (/metrics, /healthz) ->
+ * The broker process's object graph: config -> message store (dispatch wakes broker/consume and
+ * replication) -> replication (epoch file, role) -> topic table -> consume service -> remoting server
+ * with every processor -> HA server -> HTTP (/metrics, /healthz, admin /status and /role) -> role ->
  * name server registration. The constructor does no I/O; `start()` brings the parts up in that order
  * and, if one fails, closes the ones already started; `close()` takes them down in reverse.
+ *
+ * Roles (docs/replication.md): with `roleSource: static` the broker takes brokerRole at start and
+ * registers at once; with `roleSource: controller` it starts with role none, takes no writes and
+ * does not register until a role command (POST /role) arrives. A master registers as brokerId 0, a
+ * slave with its own id (>= 1); the registration's stateVersion carries the epoch, so a name server
+ * refuses an older epoch's master once a newer one holds id 0.
  */
 import * as path from 'node:path';
 import type { ServerLogger, HttpEndpoint } from '../ops';
@@ -10,10 +17,13 @@ import { silentLogger, startHttpEndpoint } from '../ops';
 import { RemotingServer, SAME_AS_REQUEST } from '../remoting';
 import type { Clock, Result } from '../stdx';
 import { err, ok, systemClock } from '../stdx';
+import { adminRoutes } from './admin';
 import type { BrokerConfig } from './config';
-import { storeConfigOf } from './config';
+import { RoleSource, staticRoleOf, storeConfigOf } from './config';
 import type { ConsumeOptions } from './consume';
 import { ConsumeService } from './consume';
+import type { ReplicationStatus } from './ha';
+import { EPOCH_FILE_NAME, ReplicationService, applyTopicSnapshot, topicSnapshot } from './ha';
 import { TopicConfigManager } from './metadata';
 import { BrokerMetrics } from './metrics';
 import { ProcessorContext, RuntimeStats, registerBrokerProcessors } from './processors';
@@ -35,6 +45,23 @@ export interface BrokerAddresses {
   readonly brokerAddr: string;
   readonly remotingPort: number;
   readonly httpPort: number;
+  /** `brokerIP2:port` of the HA server, as slaves are told to connect to it. */
+  readonly haAddr: string;
+  readonly haPort: number;
+}
+
+/** `GET /status`: who this broker is, then its replication state. */
+export interface BrokerStatus extends ReplicationStatus {
+  readonly brokerName: string;
+  readonly clusterName: string;
+  /** The id registered with name servers: 0 as master, the slave id as slave. */
+  readonly brokerId: number;
+  /** brokerId from the config. */
+  readonly configBrokerId: number;
+  readonly roleSource: 'static' | 'controller';
+  /** Remoting address (`ip:port`) clients and name servers know this broker by. */
+  readonly address: string;
+  readonly haAddress: string;
 }
 
 type State = 'new' | 'starting' | 'running' | 'closing' | 'closed';
@@ -50,6 +77,9 @@ export class Broker {
   private server: RemotingServer | undefined;
   private http: HttpEndpoint | undefined;
   private registry: NameserverRegistry | undefined;
+  private registryStarted = false;
+  private replicationService: ReplicationService | undefined;
+  private haAddr = '';
   private context: ProcessorContext | undefined;
   private stats: RuntimeStats | undefined;
   private addresses: BrokerAddresses | undefined;
@@ -115,6 +145,28 @@ export class Broker {
     return this.consumeService;
   }
 
+  /** Role, epoch, HA server and link, write gate. */
+  get replication(): ReplicationService | undefined {
+    return this.replicationService;
+  }
+
+  /** The document `GET /status` returns. */
+  status(): BrokerStatus | undefined {
+    const replication = this.replicationService;
+    if (replication === undefined || this.context === undefined) return undefined;
+    const c = this.config;
+    return {
+      brokerName: c.brokerName,
+      clusterName: c.brokerClusterName,
+      brokerId: replication.registeredBrokerId,
+      configBrokerId: c.brokerId,
+      roleSource: c.roleSource,
+      address: this.context.brokerAddr,
+      haAddress: this.haAddr,
+      ...replication.status(),
+    };
+  }
+
   /** Name server registration state, per name server. */
   registrations(): ReturnType<NameserverRegistry['status']> {
     return this.registry?.status() ?? [];
@@ -154,7 +206,10 @@ export class Broker {
       clock: this.clock,
       events: this.logger.child({ component: 'store' }),
       // The consume service exists only after the store opened; recovery dispatches before that.
-      onDispatched: (commitLogOffset) => this.consumeService?.onDispatched(commitLogOffset),
+      onDispatched: (commitLogOffset) => {
+        this.consumeService?.onDispatched(commitLogOffset);
+        this.replicationService?.onDispatched(commitLogOffset);
+      },
     });
     const opened = await store.open();
     if (!opened.ok) return err(`cannot open the store at ${opened.error.path} (${opened.error.kind}): ${opened.error.message}`);
@@ -164,6 +219,10 @@ export class Broker {
     const loaded = await topics.open();
     if (!loaded.ok) return loaded;
     this.topicTable = topics;
+    const replication = this.createReplication(store, topics);
+    const replicationOpened = await replication.open();
+    if (!replicationOpened.ok) return replicationOpened;
+    this.replicationService = replication;
     const consume = new ConsumeService({
       store,
       topics,
@@ -185,13 +244,81 @@ export class Broker {
     this.consumeService = consume;
     const listening = await this.startServer(store, topics, consume);
     if (!listening.ok) return listening;
+    const haListening = await replication.listen(c.haListenPort, c.listenHost);
+    if (!haListening.ok) return haListening;
+    this.haAddr = `${c.brokerIP2.includes(':') ? `[${c.brokerIP2}]` : c.brokerIP2}:${haListening.value}`;
     await this.startHttp();
-    this.startRegistry(topics);
-    return ok({ brokerAddr: this.context!.brokerAddr, remotingPort: listening.value, httpPort: this.http!.port });
+    this.createRegistry(topics);
+    const role = await this.takeStaticRole(replication);
+    if (!role.ok) return role;
+    const addresses = { brokerAddr: this.context!.brokerAddr, remotingPort: listening.value, httpPort: this.http!.port, haAddr: this.haAddr, haPort: haListening.value };
+    return ok(addresses);
+  }
+
+  private createReplication(store: MessageStore, topics: TopicConfigManager): ReplicationService {
+    const c = this.config;
+    return new ReplicationService(
+      {
+        brokerName: c.brokerName,
+        replicaBrokerId: c.brokerId,
+        segmentBytes: c.commitLogSegmentBytes,
+        replicationMode: c.replicationMode,
+        minInSyncReplicas: c.minInSyncReplicas,
+        syncReplicationTimeoutMs: c.syncReplicationTimeoutMs,
+        haMaxLagBytes: c.haMaxLagBytes,
+        haMaxLagTimeMs: c.haMaxLagTimeMs,
+        haHeartbeatIntervalMs: c.haHeartbeatIntervalMs,
+        haPeerTimeoutMs: c.haPeerTimeoutMs,
+      },
+      {
+        store,
+        epochFilePath: path.join(c.storePathRootDir, EPOCH_FILE_NAME),
+        clock: this.clock,
+        logger: this.logger.child({ component: 'ha' }),
+        brokerAddr: () => this.context?.brokerAddr ?? '',
+        onRoleChange: () => this.onRoleChange(),
+        metadata: {
+          snapshot: () => topicSnapshot(topics),
+          apply: (value) => {
+            const applied = applyTopicSnapshot(topics, value);
+            if (applied.updated + applied.deleted > 0) this.logger.info('topic configs copied from the master', applied);
+          },
+        },
+      },
+    );
+  }
+
+  /** roleSource static: the configured role now. roleSource controller: none until POST /role. */
+  private async takeStaticRole(replication: ReplicationService): Promise<Result<void, string>> {
+    const c = this.config;
+    if (c.roleSource !== RoleSource.static) {
+      this.logger.info('roleSource controller: no writes and no registration until a role command arrives');
+      return ok(undefined);
+    }
+    const role = staticRoleOf(c);
+    const taken = await replication.startStatic(role, c.haMasterAddress);
+    if (!taken.ok) return err(`cannot take the static role ${role}: ${taken.error.message}`);
+    // A static broker registers at once, whatever its role (a static 'none' too, as before roles existed).
+    this.startRegistry();
+    return ok(undefined);
+  }
+
+  private onRoleChange(): void {
+    // A static broker registers from its start on; a controller-driven one from its first role.
+    if (this.registryStarted) this.registry?.registerAll();
+    else if (this.config.roleSource === RoleSource.controller) this.startRegistry();
   }
 
   private async startServer(store: MessageStore, topics: TopicConfigManager, consume: ConsumeService): Promise<Result<number, string>> {
-    const ctx = new ProcessorContext({ config: this.config, store, topics, metrics: this.metrics, clock: this.clock, logger: this.logger.child({ component: 'processors' }) });
+    const ctx = new ProcessorContext({
+      config: this.config,
+      store,
+      topics,
+      metrics: this.metrics,
+      clock: this.clock,
+      logger: this.logger.child({ component: 'processors' }),
+      replication: this.replicationService,
+    });
     const stats = new RuntimeStats(this.clock, () => this.metrics.putMessagesTotal);
     // Replies use the request's serialization: ali-ons reads only JSON and sends JSON, while
     // ROCKETMQ binary headers keep the hot path of clients that use them cheaper.
@@ -210,17 +337,29 @@ export class Broker {
   }
 
   private async startHttp(): Promise<void> {
+    const replication = this.replicationService!;
     this.http = await startHttpEndpoint({
       host: this.config.listenHost,
       port: this.config.httpPort,
       registry: this.metrics.registry,
       health: () => this.health(),
+      routes: adminRoutes({
+        token: this.config.adminToken.reveal(),
+        api: { status: () => this.status() ?? { state: this.state }, setRole: (command) => replication.setRole(command) },
+      }),
     });
   }
 
-  private startRegistry(topics: TopicConfigManager): void {
+  private startRegistry(): void {
+    if (this.registryStarted || this.registry === undefined) return;
+    this.registryStarted = true;
+    this.registry.start();
+  }
+
+  private createRegistry(topics: TopicConfigManager): void {
     const c = this.config;
     const ctx = this.context!;
+    const replication = this.replicationService!;
     const registry = new NameserverRegistry({
       namesrvAddrs: c.namesrvAddr,
       intervalMs: c.registerIntervalMs,
@@ -229,16 +368,19 @@ export class Broker {
         brokerName: c.brokerName,
         brokerAddr: ctx.brokerAddr,
         clusterName: c.brokerClusterName,
-        haServerAddr: `${c.brokerIP2.includes(':') ? `[${c.brokerIP2}]` : c.brokerIP2}:${c.haListenPort}`,
-        brokerId: c.brokerId,
+        haServerAddr: this.haAddr,
+        brokerId: replication.registeredBrokerId,
       }),
-      topicConfigWrapperJson: () => topics.wrapperJson(),
+      // stateVersion carries the epoch: name servers refuse an older epoch's master (route-table.ts).
+      topicConfigWrapperJson: () => `{"dataVersion":${JSON.stringify({ ...topics.dataVersion, stateVersion: replication.epoch })},"topicConfigTable":${topics.topicConfigTableJson()}}`,
       logger: this.logger.child({ component: 'registry' }),
       clock: this.clock,
     });
     this.registry = registry;
-    topics.onChange(() => registry.registerAll());
-    registry.start();
+    topics.onChange(() => {
+      if (this.registryStarted) registry.registerAll();
+      replication.onMetadataChanged();
+    });
   }
 
   private health(): { healthy: boolean; detail: Record<string, unknown> } {
@@ -248,7 +390,9 @@ export class Broker {
       detail: {
         state: this.state,
         brokerName: this.config.brokerName,
-        brokerId: this.config.brokerId,
+        brokerId: this.replicationService?.registeredBrokerId ?? this.config.brokerId,
+        role: this.replicationService?.currentRole,
+        epoch: this.replicationService?.epoch,
         brokerAddr: this.addresses?.brokerAddr,
         storeWritable: this.context?.storeWritable ?? false,
         commitLogMaxOffset: store?.commitLogMaxOffset,
@@ -263,6 +407,8 @@ export class Broker {
   private async stopParts(): Promise<void> {
     const steps: [string, (() => Promise<unknown>) | undefined][] = [
       ['registry', this.registry && (() => this.registry!.close())],
+      // Before the remoting server: sends waiting for slaves are answered, the HA port closes.
+      ['replication', this.replicationService && (() => this.replicationService!.close())],
       ['remoting server', this.server && (() => this.server!.close())],
       ['http endpoint', this.http && (() => this.http!.close())],
       ['runtime stats', this.stats && (async () => this.stats!.stop())],

@@ -14,6 +14,14 @@ import type { TopicConfigManager } from '../metadata';
 import type { BrokerMetrics } from '../metrics';
 import type { MessageStore } from '../store';
 
+/** Replication's say on writes (broker/ha implements it); absent, the broker is a standalone master. */
+export interface ReplicationGate {
+  /** Why writes are refused now (not master, fenced); undefined when they are taken. */
+  writeRefusal(): string | undefined;
+  /** After a put: SUCCESS, SLAVE_NOT_AVAILABLE or FLUSH_SLAVE_TIMEOUT (a number when known at once). */
+  replicated(endCommitLogOffset: number): number | Promise<number>;
+}
+
 export interface ProcessorDeps {
   readonly config: BrokerConfig;
   readonly store: MessageStore;
@@ -21,6 +29,7 @@ export interface ProcessorDeps {
   readonly metrics: BrokerMetrics;
   readonly clock: Clock;
   readonly logger: ServerLogger;
+  readonly replication?: ReplicationGate;
 }
 
 export class ProcessorContext {
@@ -30,6 +39,7 @@ export class ProcessorContext {
   readonly metrics: BrokerMetrics;
   readonly clock: Clock;
   readonly logger: ServerLogger;
+  readonly replication: ReplicationGate | undefined;
   readonly startedAtMs: number;
   /** Unique ids for messages that arrive without UNIQ_KEY. */
   readonly uniqIds: UniqIdGenerator;
@@ -46,6 +56,7 @@ export class ProcessorContext {
     this.metrics = deps.metrics;
     this.clock = deps.clock;
     this.logger = deps.logger;
+    this.replication = deps.replication;
     this.startedAtMs = deps.clock.nowMs();
     this.uniqIds = new UniqIdGenerator(deps.clock, parseIp(deps.config.brokerIP1).address);
   }

@@ -8,6 +8,11 @@
  * writable queue; body above maxMessageSize -> MESSAGE_ILLEGAL. A retry-topic message that used up
  * its reconsume times goes to the group's dead-letter topic instead.
  *
+ * Replication (broker/ha) gates it: a broker that is not a writable master answers
+ * SERVICE_NOT_AVAILABLE ("not master") before anything is stored; under sync replication a stored
+ * message is answered once enough slaves hold it, else SLAVE_NOT_AVAILABLE or FLUSH_SLAVE_TIMEOUT
+ * (RocketMQ's codes for "stored on the master, not replicated").
+ *
  * Cost per request: one header read straight from extFields, one topic lookup, a few substring
  * searches in the properties text; batch items are handed to the store as the codec sliced them.
  */
@@ -62,6 +67,8 @@ export class SendProcessor {
 
   /** SEND_MESSAGE and SEND_MESSAGE_V2. */
   readonly sendMessage = async (request: RemotingCommand, connection: RemotingConnection): Promise<RemotingCommand> => {
+    const notMaster = this.notMaster(request);
+    if (notMaster !== undefined) return notMaster;
     const header = readSendHeader(request.code, request.extFields);
     if (typeof header === 'string') return invalidHeader(request, header);
     const body = request.body ?? EMPTY_BODY;
@@ -100,7 +107,9 @@ export class SendProcessor {
     this.ctx.metrics.recordPut(cells, 1, body.length);
     cells.size.observe(body.length);
     const record = result.records[0]!;
-    return respond(request, statusCode(result.status), undefined, {
+    const pending = this.replicatedCode(result);
+    const code = typeof pending === 'number' ? pending : await pending;
+    return respond(request, code, undefined, {
       msgId: this.ctx.offsetMsgId(record.commitLogOffset),
       queueId: String(target.queueId),
       queueOffset: String(record.queueOffset),
@@ -112,6 +121,8 @@ export class SendProcessor {
 
   /** SEND_BATCH_MESSAGE: one topic and queue, items stored with consecutive queue offsets. */
   readonly sendBatch = async (request: RemotingCommand, connection: RemotingConnection): Promise<RemotingCommand> => {
+    const notMaster = this.notMaster(request);
+    if (notMaster !== undefined) return notMaster;
     const header = readSendHeader(request.code, request.extFields);
     if (typeof header === 'string') return invalidHeader(request, header);
     const body = request.body;
@@ -151,7 +162,9 @@ export class SendProcessor {
     const records = result.records;
     const ids: string[] = new Array<string>(records.length);
     for (let i = 0; i < records.length; i++) ids[i] = this.ctx.offsetMsgId(records[i]!.commitLogOffset);
-    return respond(request, statusCode(result.status), undefined, {
+    const pending = this.replicatedCode(result);
+    const code = typeof pending === 'number' ? pending : await pending;
+    return respond(request, code, undefined, {
       msgId: ids.join(','),
       queueId: String(target.queueId),
       queueOffset: String(records[0]!.queueOffset),
@@ -159,6 +172,22 @@ export class SendProcessor {
       TRACE_ON,
     });
   };
+
+  /** SERVICE_NOT_AVAILABLE (retriable: producers try another broker) when this broker takes no writes. */
+  private notMaster(request: RemotingCommand): RemotingCommand | undefined {
+    const refusal = this.ctx.replication?.writeRefusal();
+    return refusal === undefined ? undefined : respond(request, ResponseCode.SERVICE_NOT_AVAILABLE, `service not available now: ${refusal}`);
+  }
+
+  /** The code for a stored message: replication's verdict when it is not SUCCESS, else the flush outcome. */
+  private replicatedCode(result: Extract<PutMessageResult, { records: unknown }>): number | Promise<number> {
+    const flushed = statusCode(result.status);
+    const gate = this.ctx.replication;
+    if (gate === undefined) return flushed;
+    const replicated = gate.replicated(result.endCommitLogOffset);
+    if (typeof replicated === 'number') return replicated === ResponseCode.SUCCESS ? flushed : replicated;
+    return replicated.then((code) => (code === ResponseCode.SUCCESS ? flushed : code));
+  }
 
   /** Topic (auto-created if allowed), permissions and queue; or the error response. */
   private resolveTarget(request: RemotingCommand, header: SendHeader): Target | RemotingCommand {
