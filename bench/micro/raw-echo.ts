@@ -90,3 +90,44 @@ export async function rawLatency(port: number, size: number, total: number, warm
     send();
   });
 }
+
+/** A raw echo connection kept open, for blocks of one-in-flight round trips interleaved with others. */
+export class RawEchoConnection {
+  private onFrame: (() => void) | undefined;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly request: Buffer,
+  ) {
+    socket.on('data', counter(request.length, (n) => {
+      for (let i = 0; i < n; i++) this.onFrame?.();
+    }));
+  }
+
+  static async open(port: number, size: number): Promise<RawEchoConnection> {
+    return new RawEchoConnection(await open(port), frame(size));
+  }
+
+  /** `count` round trips one at a time; their latencies (µs) go to `out` from `at`. */
+  roundTrips(count: number, out: Float64Array, at: number): Promise<void> {
+    return new Promise((resolve) => {
+      let done = 0;
+      let sentAt = process.hrtime.bigint();
+      this.onFrame = () => {
+        out[at + done] = Number(process.hrtime.bigint() - sentAt) / 1e3;
+        if (++done === count) {
+          this.onFrame = undefined;
+          resolve();
+          return;
+        }
+        sentAt = process.hrtime.bigint();
+        this.socket.write(this.request);
+      };
+      this.socket.write(this.request);
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}

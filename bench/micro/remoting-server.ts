@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     if (message.cpu !== true) return;
     let flushes = closedFlushes;
     for (const connection of server.connections()) flushes += connection.flushCount;
-    process.send?.({ cpu: process.cpuUsage(), released, flushes });
+    process.send?.({ cpu: process.cpuUsage(), faults: process.resourceUsage().minorPageFault, released, flushes });
   });
   process.on('disconnect', () => {
     void server.close();

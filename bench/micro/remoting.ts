@@ -23,7 +23,7 @@ import * as path from 'node:path';
 import type { SerializeTypeCode } from '../../protocol';
 import { RequestCode, SerializeType, makeRequest } from '../../protocol';
 import { RemotingClient } from '../../remoting';
-import { rawLatency, rawPipelined } from './raw-echo';
+import { RawEchoConnection, rawLatency, rawPipelined } from './raw-echo';
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const repeats = Number(process.env.BENCH_REPEAT ?? 1);
@@ -41,6 +41,7 @@ interface Cpu {
 interface ServerStats {
   readonly cpu: Cpu;
   readonly flushes: number;
+  readonly faults: number;
 }
 
 /** One measurement: operations, seconds, optional latencies (µs), CPU µs of both processes. */
@@ -49,11 +50,16 @@ export interface Sample {
   readonly seconds: number;
   readonly bytesPerOp?: number;
   readonly latenciesUs?: Float64Array;
+  /** Raw echo round trips interleaved with the measured ones (see `interleavedLatency`). */
+  readonly rawLatenciesUs?: Float64Array;
   clientCpuUs?: number;
   serverCpuUs?: number;
   /** Socket writes issued by the client and by the server (remoting cases only). */
   clientFlushes?: number;
   serverFlushes?: number;
+  /** Minor page faults (first touches of fresh memory) of the client and of the server. */
+  clientFaults?: number;
+  serverFaults?: number;
 }
 
 class ServerChild {
@@ -61,7 +67,7 @@ class ServerChild {
 
   private constructor(readonly child: ChildProcess) {
     child.on('message', (message: Partial<ServerStats>) => {
-      if (message.cpu !== undefined) this.waiters.shift()?.({ cpu: message.cpu, flushes: message.flushes ?? 0 });
+      if (message.cpu !== undefined) this.waiters.shift()?.({ cpu: message.cpu, flushes: message.flushes ?? 0, faults: message.faults ?? 0 });
     });
   }
 
@@ -77,9 +83,9 @@ class ServerChild {
   }
 
   /** CPU µs used so far and socket writes issued so far by the server's connections. */
-  stats(): Promise<{ cpuUs: number; flushes: number }> {
+  stats(): Promise<{ cpuUs: number; flushes: number; faults: number }> {
     return new Promise((resolve) => {
-      this.waiters.push(({ cpu, flushes }) => resolve({ cpuUs: cpu.user + cpu.system, flushes }));
+      this.waiters.push(({ cpu, flushes, faults }) => resolve({ cpuUs: cpu.user + cpu.system, flushes, faults }));
       this.child.send({ cpu: true });
     });
   }
@@ -150,6 +156,35 @@ async function oneInFlight(client: RemotingClient, addr: string, request: () => 
   return { ops: total, seconds: Number(process.hrtime.bigint() - t0) / 1e9, latenciesUs: latencies };
 }
 
+/**
+ * One-in-flight sends in blocks alternating with blocks of raw echo round trips of the same size, so
+ * both see the same machine state: on this shared VM the raw round trip alone swings between ~25 and
+ * ~100 µs with other tenants' load, which drowns differences between separate runs.
+ */
+async function interleavedLatency(
+  client: RemotingClient,
+  addr: string,
+  request: () => ReturnType<typeof makeRequest>,
+  raw: RawEchoConnection,
+  total: number,
+): Promise<Sample> {
+  const block = 500;
+  const ours = new Float64Array(total);
+  const rawLatencies = new Float64Array(total);
+  const t0 = process.hrtime.bigint();
+  for (let at = 0; at < total; at += block) {
+    const n = Math.min(block, total - at);
+    for (let i = 0; i < n; i++) {
+      const sent = process.hrtime.bigint();
+      const result = await client.invoke(addr, request(), TIMEOUT_MS);
+      ours[at + i] = Number(process.hrtime.bigint() - sent) / 1e3;
+      if (!result.ok) throw result.error;
+    }
+    await raw.roundTrips(n, rawLatencies, at);
+  }
+  return { ops: total, seconds: Number(process.hrtime.bigint() - t0) / 1e9, latenciesUs: ours, rawLatenciesUs: rawLatencies };
+}
+
 export function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
@@ -170,33 +205,48 @@ function range(values: number[]): string {
 
 function printCase(name: string, samples: Sample[]): void {
   const rate = samples.map((s) => s.ops / s.seconds);
-  const parts = [`${name.padEnd(34)} ${range(rate)} ops/s`];
+  const parts = [name.padEnd(34), `${range(rate)} ops/s`];
   const bytes = samples[0]?.bytesPerOp;
   if (bytes !== undefined) parts.push(`${range(rate.map((r) => (r * bytes) / 1e6))} MB/s`);
   if (samples[0]?.latenciesUs !== undefined) {
     const sorted = samples.map((s) => Float64Array.from(s.latenciesUs ?? []).sort());
     for (const p of [50, 99, 99.9]) parts.push(`p${p} ${range(sorted.map((l) => percentile(l, p)))} µs`);
   }
+  if (samples[0]?.rawLatenciesUs !== undefined) {
+    const ours = samples.map((s) => Float64Array.from(s.latenciesUs ?? []).sort());
+    const raw = samples.map((s) => Float64Array.from(s.rawLatenciesUs ?? []).sort());
+    for (const p of [50, 99]) {
+      const added = ours.map((l, i) => percentile(l, p) - percentile(raw[i] as Float64Array, p));
+      parts.push(`raw p${p} ${range(raw.map((l) => percentile(l, p)))} µs, added ${range(added)} µs`);
+    }
+    console.log(`${parts[0]} ${parts.slice(2).join(' | ')}`); // ops/s and CPU mix both kinds: left out
+    return;
+  }
   if ((samples[0]?.serverFlushes ?? 0) > 0) {
     const perWrite = (s: Sample, flushes: number | undefined): number => s.ops / Math.max(1, flushes ?? 0);
     parts.push(`frames/write client ${range(samples.map((s) => perWrite(s, s.clientFlushes)))}, server ${range(samples.map((s) => perWrite(s, s.serverFlushes)))}`);
   }
   if (samples[0]?.clientCpuUs !== undefined) {
+    const perOp = (s: Sample, faults: number | undefined): number => (faults ?? 0) / s.ops;
+    parts.push(`page faults/op client ${range(samples.map((s) => perOp(s, s.clientFaults)))}, server ${range(samples.map((s) => perOp(s, s.serverFaults)))}`);
     parts.push(`cpu/op client ${range(samples.map((s) => (s.clientCpuUs ?? 0) / s.ops))} µs, server ${range(samples.map((s) => (s.serverCpuUs ?? 0) / s.ops))} µs`);
   }
-  console.log(parts.join(' | '));
+  console.log(`${parts[0]} ${parts.slice(1).join(' | ')}`);
 }
 
 async function measure(server: ServerChild, run: () => Promise<Sample>, clientFlushes: () => number): Promise<Sample> {
   const serverBefore = await server.stats();
   const clientFlushesBefore = clientFlushes();
+  const clientFaultsBefore = process.resourceUsage().minorPageFault;
   const clientBefore = process.cpuUsage();
   const sample = await run();
   const clientCpu = process.cpuUsage(clientBefore);
+  sample.clientFaults = process.resourceUsage().minorPageFault - clientFaultsBefore;
   sample.clientCpuUs = clientCpu.user + clientCpu.system;
   const serverAfter = await server.stats();
   sample.serverCpuUs = serverAfter.cpuUs - serverBefore.cpuUs;
   sample.serverFlushes = serverAfter.flushes - serverBefore.flushes;
+  sample.serverFaults = serverAfter.faults - serverBefore.faults;
   sample.clientFlushes = clientFlushes() - clientFlushesBefore;
   return sample;
 }
@@ -227,6 +277,9 @@ async function main(): Promise<void> {
     const flushes = (): number => client.connectionTo(addr)?.flushCount ?? 0;
     await runCase(`${typeName} send 100 B, 1000 in flight`, server, () => pipelined(client, addr, () => sendRequest(body100), pipelinedTotal, 1000), flushes);
     await runCase(`${typeName} send 1 KiB, 1 in flight`, server, () => oneInFlight(client, addr, () => sendRequest(body1k), latencyTotal, 500), flushes);
+    const raw = await RawEchoConnection.open(ports.raw, 1024 + 430); // about the size of the send frames
+    await runCase(`${typeName} send 1 KiB vs raw echo, interleaved`, server, () => interleavedLatency(client, addr, () => sendRequest(body1k), raw, latencyTotal));
+    raw.close();
     await runCase(`${typeName} pull ${PULL_PARTS} x 1 KiB, ${pullInflight} in flight`, server, async () => ({
       ...(await pipelined(client, addr, pullRequest, pullTotal, pullInflight)),
       bytesPerOp: PULL_PARTS * 1024,
