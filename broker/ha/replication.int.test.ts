@@ -1,0 +1,146 @@
+/**
+ * Replication between real brokers in-process: a real name server, two or three Broker instances on
+ * loopback (controller role source, roles set over the HTTP admin API), real remoting clients.
+ */
+import { GetRouteInfoRequestHeader, RequestCode, ResponseCode, makeRequest, parseTopicRouteData } from '../../protocol';
+import { RemotingClient } from '../../remoting';
+import type { Nameserver } from '../../nameserver';
+import { startNameserver } from '../../nameserver';
+import { cleanupTempDirs, tempDir } from '../../testing/temp';
+import { decodeOffsetMsgId } from '../../message';
+import type { HaNode } from './test-kit';
+import { getStatus, queueMaxOffsets, sameLog, send, sendMany, setRole, startHaBroker, until } from './test-kit';
+
+const TOPIC = 'TopicHA';
+
+describe('replication between brokers', () => {
+  let nameserver: Nameserver;
+  let namesrvAddr: string;
+  const client = new RemotingClient();
+  const nodes: HaNode[] = [];
+
+  beforeAll(async () => {
+    nameserver = await startNameserver({ dataDir: tempDir('rocket-namesrv-') });
+    namesrvAddr = `${nameserver.address.host}:${nameserver.address.port}`;
+  });
+
+  afterEach(async () => {
+    await Promise.all(nodes.splice(0).map((n) => n.broker.close()));
+  });
+
+  afterAll(async () => {
+    await client.close();
+    await nameserver.close();
+    cleanupTempDirs();
+  });
+
+  async function start(overrides: Parameters<typeof startHaBroker>[1]): Promise<HaNode> {
+    const node = await startHaBroker([namesrvAddr], overrides);
+    nodes.push(node);
+    return node;
+  }
+
+  async function routeAddrs(topic: string): Promise<Record<string, string>> {
+    const response = await client.invoke(namesrvAddr, makeRequest(RequestCode.GET_ROUTEINFO_BY_TOPIC, { extFields: GetRouteInfoRequestHeader.format({ topic }) }), 3000);
+    if (!response.ok || response.value.code !== ResponseCode.SUCCESS) return {};
+    const data = parseTopicRouteData(response.value.body);
+    return data.ok ? (data.value.brokerDatas[0]?.brokerAddrs ?? {}) : {};
+  }
+
+  it('a broker with role none refuses writes with SERVICE_NOT_AVAILABLE and does not register', async () => {
+    const a = await start({ brokerId: 1 });
+    const refused = await send(client, a.addr, TOPIC, Buffer.from('x'));
+    expect(refused.code).toBe(ResponseCode.SERVICE_NOT_AVAILABLE);
+    expect(refused.remark).toContain('not master (role none');
+    expect(a.store.commitLogMaxOffset).toBe(0);
+    expect((await getStatus(a)).body).toMatchObject({ role: 'none', writable: false, epoch: 0 });
+    expect(a.broker.registrations().some((r) => r.registrations > 0)).toBe(false);
+  });
+
+  it('a slave catches up byte for byte across segments, keeps following, and its consume queues and topics match', async () => {
+    const a = await start({ brokerId: 1 });
+    await setRole(a, { role: 'master', epoch: 1 });
+    // ~1.4 MiB before the slave exists: the log rolls into a second 1 MiB segment.
+    await sendMany(client, a.addr, TOPIC, 700, 2000, 'before');
+    const b = await start({ brokerId: 2 });
+    await setRole(b, { role: 'slave', epoch: 1, masterAddress: a.haAddr });
+    await until(() => b.store.commitLogMaxOffset === a.store.commitLogMaxOffset, 'the slave to catch up');
+    // Messages sent while it follows arrive too.
+    await sendMany(client, a.addr, TOPIC, 300, 3000, 'after');
+    await until(() => b.store.commitLogMaxOffset === a.store.commitLogMaxOffset, 'the slave to follow');
+    await b.store.waitDispatched();
+    expect(a.store.commitLogMaxOffset).toBeGreaterThan(2 * 1024 * 1024);
+    expect(sameLog(a.store, b.store)).toBe(true);
+    expect(queueMaxOffsets(b.store)).toEqual(queueMaxOffsets(a.store));
+    expect(queueMaxOffsets(b.store)[`${TOPIC}:1`]).toBe(250);
+    const onSlave = b.store.getMessages({ topic: TOPIC, queueId: 3, queueOffset: 200, maxCount: 5 });
+    const onMaster = a.store.getMessages({ topic: TOPIC, queueId: 3, queueOffset: 200, maxCount: 5 });
+    expect(onSlave.records.length).toBe(5);
+    expect(onSlave.records.every((m, i) => m.equals(onMaster.records[i]!))).toBe(true);
+    onSlave.release();
+    onMaster.release();
+    await until(() => b.broker.topics!.get(TOPIC) !== undefined, 'the topic config to reach the slave');
+    expect(b.store.commitLogMinOffset).toBe(0);
+
+    const master = (await getStatus(a)).body;
+    expect(master).toMatchObject({ role: 'master', epoch: 1, writable: true, brokerId: 0, configBrokerId: 1, epochEntries: [{ epoch: 1, startCommitLogOffset: 0 }] });
+    await until(async () => ((await getStatus(a)).body.inSyncSet as string[]).includes(b.addr), 'the slave to be in sync');
+    const slave = (await getStatus(b)).body;
+    expect(slave).toMatchObject({ role: 'slave', epoch: 1, writable: false, brokerId: 2, masterAddress: a.haAddr, epochEntries: [{ epoch: 1, startCommitLogOffset: 0 }] });
+    expect((await getStatus(a)).body.slaves).toEqual([expect.objectContaining({ brokerId: 2, address: b.addr, ackOffset: a.store.commitLogMaxOffset, lagBytes: 0, inSync: true })]);
+    // The route lists the master as 0 and the slave under its own id.
+    await until(async () => Object.keys(await routeAddrs(TOPIC)).length === 2, 'both brokers in the route');
+    expect(await routeAddrs(TOPIC)).toEqual({ 0: a.addr, 2: b.addr });
+    // A slave refuses writes.
+    expect((await send(client, b.addr, TOPIC, Buffer.from('x'))).code).toBe(ResponseCode.SERVICE_NOT_AVAILABLE);
+  });
+
+  it('a master that meets a newer epoch in a slave handshake stops writes at once', async () => {
+    const a = await start({ brokerId: 1 });
+    await setRole(a, { role: 'master', epoch: 1 });
+    expect((await send(client, a.addr, TOPIC, Buffer.from('ok'))).code).toBe(ResponseCode.SUCCESS);
+    const b = await start({ brokerId: 2 });
+    // B was told of epoch 2 (a newer master exists somewhere) and meets A, still at epoch 1.
+    await setRole(b, { role: 'slave', epoch: 2, masterAddress: a.haAddr });
+    await until(() => a.broker.replication!.currentRole === 'none', 'the old master to step down');
+    const refused = await send(client, a.addr, TOPIC, Buffer.from('late'));
+    expect(refused.code).toBe(ResponseCode.SERVICE_NOT_AVAILABLE);
+    expect((await getStatus(a)).body).toMatchObject({ role: 'none', writable: false, epoch: 2 });
+    expect(String((await getStatus(a)).body.fencedReason)).toContain('newer epoch 2');
+    // B never follows it: nothing was copied.
+    expect(b.store.commitLogMaxOffset).toBe(0);
+  });
+
+  it('an old master with a divergent tail rejoins as a slave of the new master, cuts the tail and matches byte for byte', async () => {
+    const a = await start({ brokerId: 1 });
+    const b = await start({ brokerId: 2 });
+    await setRole(a, { role: 'master', epoch: 1 });
+    await setRole(b, { role: 'slave', epoch: 1, masterAddress: a.haAddr });
+    await sendMany(client, a.addr, TOPIC, 200, 1000, 'shared');
+    await until(() => b.store.commitLogMaxOffset === a.store.commitLogMaxOffset, 'the slave to catch up');
+    const forkOffset = a.store.commitLogMaxOffset;
+
+    // B is promoted while A, cut off from the controller, still believes it is master and takes writes.
+    await setRole(b, { role: 'master', epoch: 2 });
+    await sendMany(client, a.addr, TOPIC, 50, 1500, 'divergent');
+    await sendMany(client, b.addr, TOPIC, 30, 700, 'new-epoch');
+    expect(a.store.commitLogMaxOffset).toBeGreaterThan(forkOffset);
+    expect(sameLog(a.store, b.store)).toBe(false);
+
+    await setRole(a, { role: 'slave', epoch: 2, masterAddress: b.haAddr });
+    expect((await send(client, a.addr, TOPIC, Buffer.from('x'))).code).toBe(ResponseCode.SERVICE_NOT_AVAILABLE);
+    await until(() => a.store.commitLogMaxOffset === b.store.commitLogMaxOffset && a.broker.replication!.status().link?.connected === true, 'the old master to follow the new one');
+    await a.store.waitDispatched();
+    expect(sameLog(a.store, b.store)).toBe(true);
+    expect(queueMaxOffsets(a.store)).toEqual(queueMaxOffsets(b.store));
+    expect(a.broker.replication!.epochEntries).toEqual([
+      { epoch: 1, startCommitLogOffset: 0 },
+      { epoch: 2, startCommitLogOffset: forkOffset },
+    ]);
+    // Messages written on B after the fork are readable on A at the same offsets.
+    const sent = await send(client, b.addr, TOPIC, Buffer.from('after-rejoin'), 2);
+    const id = decodeOffsetMsgId(sent.extFields!.msgId!);
+    await until(() => a.store.commitLogMaxOffset === b.store.commitLogMaxOffset, 'the last message to reach A');
+    expect(id.ok && a.store.lookupMessage(id.value.commitLogOffset).ok).toBe(true);
+  });
+});
