@@ -58,6 +58,12 @@ describe('reconcileGroup: steady state', () => {
     expect(r.state.inSyncReplicaIds).toEqual(['b-0', 'b-1']);
   });
 
+  it('ignores the in-sync report of the recorded master until it serves at the recorded epoch', () => {
+    const r = run({ ...s, epoch: 3 }, [master('b-0', 2, { inSyncReplicaIds: ['b-2'], syncStateSetEpoch: 4 }), slave('b-1', 'b-0', 2)]);
+    expect(r.state.inSyncReplicaIds).toEqual(['b-0', 'b-1']);
+    expect(brief(r.actions)).toEqual(['promote b-0@3', 'repoint b-1@3->b-0']);
+  });
+
   it('re-points a slave that follows the wrong address or an older epoch, and gives a role to a new broker', () => {
     const r = run(s, [healthy[0]!, slave('b-1', 'b-9', 2), slave('b-2', 'b-0', 1), up('b-3')]);
     expect(brief(r.actions)).toEqual(['repoint b-1@2->b-0', 'repoint b-2@2->b-0', 'repoint b-3@2->b-0']);

@@ -10,9 +10,12 @@
  *     leaves it only through a confirmation that excludes it.
  * It also records what the tests assert on: acknowledged ids, and any epoch claimed by two masters.
  */
-import type { Result } from '../stdx';
+import type { Clock, Result } from '../stdx';
 import { err, ok } from '../stdx';
-import type { BrokerObservation, BrokerRole, ControllerAction, GroupObservation } from './types';
+import { ControllerLoop } from './loop';
+import type { MemoryGroupStateStore } from './memory-store';
+import type { ControllerPorts } from './ports';
+import type { BrokerObservation, BrokerRole, ControllerAction, ControllerPolicy, GroupObservation } from './types';
 
 interface Entry {
   readonly id: string;
@@ -276,4 +279,79 @@ export function seededRandom(seed: number): () => number {
     r ^= r + Math.imul(r ^ (r >>> 7), 61 | r);
     return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Where a planned controller crash falls relative to the side effect it interrupts. */
+export type CrashVariant = 'before' | 'after';
+
+/**
+ * A controller process that can die: its loop's ports hang forever once the planned side effect
+ * (a save or an action, counted from 1) is reached, just before or just after it takes effect.
+ * `tick()` then reports 'crashed' and a fresh loop starts from the same store.
+ */
+export class CrashableController {
+  ops = 0;
+  loops = 0;
+  crashAt: number | null = null;
+  variant: CrashVariant = 'before';
+  /** Runs before each action lands: the world (clients, replication) moves on between actions. */
+  beforeAct: (() => void) | null = null;
+  private current: { loop: ControllerLoop; crashed: Promise<'crashed'> };
+
+  constructor(
+    private readonly cluster: FakeCluster,
+    readonly store: MemoryGroupStateStore,
+    private readonly clock: Clock,
+    private readonly policy: ControllerPolicy,
+    private readonly intervalMs: number,
+  ) {
+    this.current = this.startLoop();
+  }
+
+  get loop(): ControllerLoop {
+    return this.current.loop;
+  }
+
+  async tick(): Promise<'ok' | 'crashed'> {
+    const outcome = await Promise.race([this.current.loop.tick().then(() => 'ok' as const), this.current.crashed]);
+    if (outcome === 'crashed') this.restart();
+    return outcome;
+  }
+
+  /** Drops the loop (between ticks) and starts another, as a process restart would. */
+  restart(): void {
+    this.current = this.startLoop();
+  }
+
+  private startLoop(): { loop: ControllerLoop; crashed: Promise<'crashed'> } {
+    this.loops += 1;
+    let dead = false;
+    let signal: () => void = () => undefined;
+    const crashed = new Promise<'crashed'>((resolve) => (signal = () => resolve('crashed')));
+    const hang = (): Promise<never> => {
+      dead = true;
+      signal();
+      return new Promise<never>(() => undefined);
+    };
+    const sideEffect = async <T>(apply: () => Promise<T>): Promise<T> => {
+      if (dead) return hang();
+      this.ops += 1;
+      if (this.ops !== this.crashAt) return apply();
+      if (this.variant === 'after') await apply();
+      return hang();
+    };
+    const ports: ControllerPorts = {
+      observe: async () => (dead ? hang() : this.cluster.observe()),
+      act: (a) =>
+        sideEffect(async () => {
+          this.beforeAct?.();
+          return this.cluster.act(a);
+        }),
+      store: {
+        load: (g) => this.store.load(g),
+        save: (g, v, s) => sideEffect(() => this.store.save(g, v, s)),
+      },
+    };
+    return { loop: new ControllerLoop(ports, { clock: this.clock, intervalMs: this.intervalMs, policy: this.policy }), crashed };
+  }
 }
