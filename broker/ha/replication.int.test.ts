@@ -9,7 +9,7 @@ import { startNameserver } from '../../nameserver';
 import { cleanupTempDirs, tempDir } from '../../testing/temp';
 import { decodeOffsetMsgId } from '../../message';
 import type { HaNode } from './test-kit';
-import { getStatus, queueMaxOffsets, sameLog, send, sendMany, setRole, startHaBroker, until } from './test-kit';
+import { HoldingProxy, getStatus, queueMaxOffsets, sameLog, send, sendMany, setRole, startHaBroker, until } from './test-kit';
 
 const TOPIC = 'TopicHA';
 
@@ -142,5 +142,42 @@ describe('replication between brokers', () => {
     const id = decodeOffsetMsgId(sent.extFields!.msgId!);
     await until(() => a.store.commitLogMaxOffset === b.store.commitLogMaxOffset, 'the last message to reach A');
     expect(id.ok && a.store.lookupMessage(id.value.commitLogOffset).ok).toBe(true);
+  });
+
+  it('a slave reconnects after its connection drops, and after the master falls silent, then catches up', async () => {
+    const a = await start({ brokerId: 1 });
+    await setRole(a, { role: 'master', epoch: 1 });
+    const proxy = await HoldingProxy.start(a.haAddr);
+    try {
+      const b = await start({ brokerId: 2 });
+      await setRole(b, { role: 'slave', epoch: 1, masterAddress: proxy.address });
+      await sendMany(client, a.addr, TOPIC, 50, 500, 'one');
+      await until(() => b.store.commitLogMaxOffset === a.store.commitLogMaxOffset, 'the slave to catch up');
+      const link = () => b.broker.replication!.status().link!;
+      expect(link().connects).toBe(1);
+      proxy.cut();
+      await sendMany(client, a.addr, TOPIC, 50, 500, 'two');
+      await until(() => link().connects === 2 && b.store.commitLogMaxOffset === a.store.commitLogMaxOffset, 'a reconnect and catch-up');
+      // Silence (nothing reaches the slave, not even heartbeats) is detected after haPeerTimeoutMs.
+      proxy.hold();
+      await sendMany(client, a.addr, TOPIC, 10, 500, 'three');
+      await until(() => link().connects >= 3, 'the slave to give up on the silent connection and reconnect');
+      proxy.release();
+      await until(() => b.store.commitLogMaxOffset === a.store.commitLogMaxOffset, 'the slave to catch up after the silence');
+      expect(sameLog(a.store, b.store)).toBe(true);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('static roles: brokerId 0 is master at epoch 1 and registers at once; a static slave follows haMasterAddress', async () => {
+    const a = await start({ roleSource: 'static', brokerId: 0 });
+    expect(a.broker.replication!.status()).toMatchObject({ role: 'master', epoch: 1, writable: true, epochEntries: [{ epoch: 1, startCommitLogOffset: 0 }] });
+    expect(await a.broker.registered()).toBe(true);
+    const b = await start({ roleSource: 'static', brokerId: 1, haMasterAddress: a.haAddr });
+    expect(b.broker.replication!.currentRole).toBe('slave');
+    await sendMany(client, a.addr, TOPIC, 40, 400, 'static');
+    await until(() => b.store.commitLogMaxOffset === a.store.commitLogMaxOffset, 'the static slave to follow');
+    expect(sameLog(a.store, b.store)).toBe(true);
   });
 });

@@ -132,10 +132,10 @@ export class HoldingProxy {
 
   static async start(target: string): Promise<HoldingProxy> {
     const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
-    let proxy: HoldingProxy | undefined;
-    const server = net.createServer((client) => proxy!.connect(client, host, port));
+    const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new HoldingProxy(server, `127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+    const proxy = new HoldingProxy(server, `127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+    server.on('connection', (client) => proxy.connect(client, host, port));
     return proxy;
   }
 
@@ -146,6 +146,12 @@ export class HoldingProxy {
   release(): void {
     this.held = false;
     for (const p of this.pending) for (const c of p.chunks.splice(0)) p.socket.write(c);
+  }
+
+  /** Drops every proxied connection (both ends see a reset); new ones are still accepted. */
+  cut(): void {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
   }
 
   async close(): Promise<void> {
