@@ -79,41 +79,45 @@ export function roleRequestFor(action: ControllerAction): RoleRequestBody {
 
 const ROLES: readonly string[] = ['master', 'slave', 'none'];
 
-/** Validates a `GET /status` body (untrusted JSON) into an observation. */
+/** Validates a `GET /status` body (untrusted JSON) into an observation, naming every bad field. */
 export function observationFromStatus(body: unknown): Result<ReachableBroker, string> {
   if (typeof body !== 'object' || body === null) return err('status body is not an object');
   const b = body as Record<string, unknown>;
-  const problems: string[] = [];
-  const str = (k: string): string => (typeof b[k] === 'string' && b[k] !== '' ? (b[k] as string) : (problems.push(`${k} must be a non-empty string`), ''));
-  const num = (k: string): number => (isOffset(b[k]) ? (b[k] as number) : (problems.push(`${k} must be a non-negative integer`), 0));
-  const replicaId = str('replicaId');
-  const address = str('address');
-  const haAddress = str('haAddress');
-  const role = typeof b.role === 'string' && ROLES.includes(b.role) ? (b.role as BrokerRole) : (problems.push('role must be master, slave or none'), 'none');
-  const epoch = num('epoch');
-  const maxCommitLogOffset = num('maxCommitLogOffset');
-  if (b.fenced !== undefined && typeof b.fenced !== 'boolean') problems.push('fenced must be a boolean');
-  const inSync = b.inSyncReplicaIds;
-  if (inSync !== undefined && !(Array.isArray(inSync) && inSync.every((x) => typeof x === 'string'))) problems.push('inSyncReplicaIds must be strings');
-  for (const k of ['confirmedCommitLogOffset', 'syncStateSetEpoch']) if (b[k] !== undefined && !isOffset(b[k])) problems.push(`${k} must be a non-negative integer`);
-  if (b.masterAddress !== undefined && b.masterAddress !== null && typeof b.masterAddress !== 'string') problems.push('masterAddress must be a string or null');
-  if (b.electionPriority !== undefined && !Number.isSafeInteger(b.electionPriority)) problems.push('electionPriority must be an integer');
+  const problems = statusProblems(b);
   if (problems.length > 0) return err(`bad status: ${problems.join('; ')}`);
   return ok({
     reachable: true,
-    replicaId,
-    address,
-    haAddress,
-    role,
-    epoch,
+    replicaId: b.replicaId as string,
+    address: b.address as string,
+    haAddress: b.haAddress as string,
+    role: b.role as BrokerRole,
+    epoch: b.epoch as number,
     fenced: b.fenced === true,
-    maxCommitLogOffset,
+    maxCommitLogOffset: b.maxCommitLogOffset as number,
     ...(b.confirmedCommitLogOffset !== undefined ? { confirmedOffset: b.confirmedCommitLogOffset as number } : {}),
     ...(b.masterAddress !== undefined ? { masterAddress: b.masterAddress as string | null } : {}),
-    ...(inSync !== undefined ? { inSyncReplicaIds: inSync as string[] } : {}),
+    ...(b.inSyncReplicaIds !== undefined ? { inSyncReplicaIds: b.inSyncReplicaIds as string[] } : {}),
     ...(b.syncStateSetEpoch !== undefined ? { syncStateSetEpoch: b.syncStateSetEpoch as number } : {}),
     priority: (b.electionPriority as number | undefined) ?? DEFAULT_ELECTION_PRIORITY,
   });
+}
+
+function statusProblems(b: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const k of ['replicaId', 'address', 'haAddress']) {
+    if (typeof b[k] !== 'string' || b[k] === '') problems.push(`${k} must be a non-empty string`);
+  }
+  if (typeof b.role !== 'string' || !ROLES.includes(b.role)) problems.push('role must be master, slave or none');
+  for (const k of ['epoch', 'maxCommitLogOffset']) if (!isOffset(b[k])) problems.push(`${k} must be a non-negative integer`);
+  for (const k of ['confirmedCommitLogOffset', 'syncStateSetEpoch']) {
+    if (b[k] !== undefined && !isOffset(b[k])) problems.push(`${k} must be a non-negative integer`);
+  }
+  if (b.fenced !== undefined && typeof b.fenced !== 'boolean') problems.push('fenced must be a boolean');
+  const inSync = b.inSyncReplicaIds;
+  if (inSync !== undefined && !(Array.isArray(inSync) && inSync.every((x) => typeof x === 'string'))) problems.push('inSyncReplicaIds must be strings');
+  if (b.masterAddress !== undefined && b.masterAddress !== null && typeof b.masterAddress !== 'string') problems.push('masterAddress must be a string or null');
+  if (b.electionPriority !== undefined && !Number.isSafeInteger(b.electionPriority)) problems.push('electionPriority must be an integer');
+  return problems;
 }
 
 function isOffset(v: unknown): boolean {

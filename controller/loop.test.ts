@@ -142,6 +142,27 @@ describe('ControllerLoop against an in-memory group', () => {
     expect(h.acted).toEqual([]);
   });
 
+  it('refuses to decide from a hand-edited record that breaks the rules, and says so', async () => {
+    const h = new Harness(['b-0', 'b-1']);
+    const bad = { group: SIM_GROUP, masterId: 'b-0', epoch: 1, inSyncReplicaIds: ['b-1'], syncStateSetEpoch: 1, pending: null, decidedAtMs: 0 };
+    await h.store.save(SIM_GROUP, null, bad);
+    const failures: string[] = [];
+    h.loop.on('failure', (where, _g, msg) => failures.push(`${where}: ${msg}`));
+    const report = await h.loop.tick();
+    expect(report.groups[0]).toMatchObject({ changed: false, actionsSent: 0 });
+    expect(failures).toEqual(['load: stored state is not usable: master b-0 is missing from its in-sync set']);
+  });
+
+  it('reports a broker claiming a recorded master\'s epoch once per episode, and demotes it', async () => {
+    const h = new Harness(['b-0', 'b-1']);
+    await h.until('bootstrap', () => h.master() === 'b-0');
+    Object.assign(h.cluster.broker('b-1'), { role: 'master', epoch: 1, following: null });
+    const violations: string[] = [];
+    h.loop.on('violation', (_g, p) => violations.push(p));
+    await h.until('repaired', () => h.master() === 'b-0' && h.cluster.broker('b-1').role === 'slave');
+    expect(violations).toEqual(['b-0 and b-1 both report master at epoch 1']);
+  });
+
   it('a controller restarted while the master is unreachable waits the full masterDownAfterMs again', async () => {
     const h = new Harness(['b-0', 'b-1']);
     await h.until('bootstrap', () => h.master() === 'b-0' && h.store.peek(SIM_GROUP)!.state.inSyncReplicaIds.length === 2);

@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import type { Clock, Result } from '../stdx';
 import { assert, err } from '../stdx';
-import { validateInvariants, validateTransition } from './invariants';
+import { validateInvariants, validateState, validateTransition } from './invariants';
 import type { ControllerPorts, Timers } from './ports';
 import { systemTimers } from './ports';
 import type { IntentOutcome, Reconciliation } from './reconcile';
@@ -49,7 +49,7 @@ export interface ControllerLoopEvents {
   note: [group: string, note: ControllerNote];
   action: [action: ControllerAction, result: Result<void, string>];
   conflict: [group: string, reason: string];
-  /** Brokers report something the rules forbid (the step repairs it). */
+  /** Brokers report something the rules forbid (the step repairs it); once per episode. */
   violation: [group: string, problem: string];
   /** A port threw or failed; the group (or the whole tick) is retried next time. */
   failure: [where: 'observe' | 'load' | 'save', group: string | null, message: string];
@@ -65,7 +65,7 @@ export class ControllerLoop extends EventEmitter<ControllerLoopEvents> {
   private readonly policy: ControllerPolicy;
   private readonly timers: Timers;
   private readonly lastSeenMs = new Map<string, number>();
-  private readonly lastNotes = new Map<string, Set<string>>();
+  private readonly lastReported = new Map<string, Set<string>>();
   private readonly intents = new Map<string, QueuedIntent>();
   private firstTickMs: number | null = null;
   private running: Promise<TickReport> | null = null;
@@ -168,7 +168,13 @@ export class ControllerLoop extends EventEmitter<ControllerLoopEvents> {
       return idle;
     }
     const prev = loaded?.state ?? null;
-    for (const problem of validateInvariants(prev, brokers)) this.emit('violation', g.group, problem);
+    const unusable = prev === null ? [] : [...validateState(prev), ...(prev.group === g.group ? [] : [`it belongs to group ${prev.group}`])];
+    if (unusable.length > 0) {
+      // Someone edited the record by hand: deciding from it could break the rules, so wait.
+      this.emit('failure', 'load', g.group, `stored state is not usable: ${unusable.join('; ')}`);
+      return idle;
+    }
+    this.reportViolations(g.group, validateInvariants(prev, brokers));
     const queued = this.intents.get(g.group);
     const r = reconcileGroup({ group: g.group, state: prev, brokers, nowMs, policy: this.policy, intent: queued?.intent ?? null });
     this.reportNotes(g.group, r.notes);
@@ -249,14 +255,19 @@ export class ControllerLoop extends EventEmitter<ControllerLoopEvents> {
 
   /** Emits notes not already emitted on the previous tick (a waiting state repeats every tick). */
   private reportNotes(group: string, notes: readonly ControllerNote[]): void {
-    const previous = this.lastNotes.get(group) ?? new Set<string>();
-    const current = new Set<string>();
-    for (const n of notes) {
-      const key = `${n.kind}\u0000${n.message}`;
-      current.add(key);
-      if (!previous.has(key)) this.emit('note', group, n);
-    }
-    this.lastNotes.set(group, current);
+    for (const n of this.fresh(`note\u0000${group}`, notes, (x) => `${x.kind}\u0000${x.message}`)) this.emit('note', group, n);
+  }
+
+  private reportViolations(group: string, problems: readonly string[]): void {
+    for (const p of this.fresh(`violation\u0000${group}`, problems, (x) => x)) this.emit('violation', group, p);
+  }
+
+  /** The items whose key was not among the previous call's for `channel`. */
+  private fresh<T>(channel: string, items: readonly T[], keyOf: (item: T) => string): T[] {
+    const previous = this.lastReported.get(channel) ?? new Set<string>();
+    const current = new Set(items.map(keyOf));
+    this.lastReported.set(channel, current);
+    return items.filter((item) => !previous.has(keyOf(item)));
   }
 }
 

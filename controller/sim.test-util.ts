@@ -133,7 +133,9 @@ export class FakeCluster {
     switch (a.kind) {
       case 'promote':
       case 'confirm-sync-set':
-        if (a.kind === 'confirm-sync-set' && (b.role !== 'master' || b.epoch !== a.epoch)) return err(`${b.id}: not master at ${a.epoch}`);
+        // Mastering an epoch it already holds as a non-master would hand one epoch to two masters.
+        if (a.epoch === b.epoch && b.role !== 'master') return err(`${b.id}: epoch ${a.epoch} is not above its own`);
+        if (a.kind === 'confirm-sync-set' && b.role !== 'master') return err(`${b.id}: not master at ${a.epoch}`);
         if (b.role !== 'master' || b.epoch !== a.epoch) this.becomeMaster(b, a.epoch);
         b.fenced = false;
         b.syncStateSetEpoch = a.syncStateSetEpoch;
