@@ -371,8 +371,8 @@ export class Broker {
         haServerAddr: this.haAddr,
         brokerId: replication.registeredBrokerId,
       }),
-      // stateVersion carries the epoch: name servers refuse an older epoch's master (route-table.ts).
-      topicConfigWrapperJson: () => `{"dataVersion":${JSON.stringify({ ...topics.dataVersion, stateVersion: replication.epoch })},"topicConfigTable":${topics.topicConfigTableJson()}}`,
+      // stateVersion carries the role's epoch: name servers refuse an older epoch's master (route-table.ts).
+      topicConfigWrapperJson: () => `{"dataVersion":${JSON.stringify({ ...topics.dataVersion, stateVersion: replication.registrationEpoch })},"topicConfigTable":${topics.topicConfigTableJson()}}`,
       logger: this.logger.child({ component: 'registry' }),
       clock: this.clock,
     });

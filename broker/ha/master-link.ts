@@ -199,8 +199,10 @@ export class SlaveConnection {
     }
     const slaveEpoch = Math.max(hello.roleEpoch, lastEpoch(hello.entries));
     if (slaveEpoch > m.epoch) {
+      // Refused first: stepping down closes every connection, and this one must still say why.
+      this.refuse(RefuseReason.NEWER_EPOCH, `slave knows epoch ${slaveEpoch}, this master has ${m.epoch}`);
       this.hooks.newerEpochSeen(slaveEpoch, hello.brokerAddr);
-      return this.refuse(RefuseReason.NEWER_EPOCH, `slave knows epoch ${slaveEpoch}, this master has ${m.epoch}`);
+      return;
     }
     const maxOffset = this.log.commitLogMaxOffset;
     const minOffset = this.log.commitLogMinOffset;

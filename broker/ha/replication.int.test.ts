@@ -125,6 +125,11 @@ describe('replication between brokers', () => {
     await sendMany(client, a.addr, TOPIC, 50, 1500, 'divergent');
     await sendMany(client, b.addr, TOPIC, 30, 700, 'new-epoch');
     expect(a.store.commitLogMaxOffset).toBeGreaterThan(forkOffset);
+    // The name server gives id 0 to the newer epoch, and keeps it there when the old master re-registers.
+    await until(async () => (await routeAddrs(TOPIC))[0] === b.addr, 'the new master to hold id 0');
+    a.broker.registerNow();
+    await a.broker.registered();
+    expect((await routeAddrs(TOPIC))[0]).toBe(b.addr);
     expect(sameLog(a.store, b.store)).toBe(false);
 
     await setRole(a, { role: 'slave', epoch: 2, masterAddress: b.haAddr });
@@ -133,6 +138,8 @@ describe('replication between brokers', () => {
     await a.store.waitDispatched();
     expect(sameLog(a.store, b.store)).toBe(true);
     expect(queueMaxOffsets(a.store)).toEqual(queueMaxOffsets(b.store));
+    await until(async () => (await routeAddrs(TOPIC))[1] === a.addr, 'the old master listed as slave 1');
+    expect(await routeAddrs(TOPIC)).toEqual({ 0: b.addr, 1: a.addr });
     expect(a.broker.replication!.epochEntries).toEqual([
       { epoch: 1, startCommitLogOffset: 0 },
       { epoch: 2, startCommitLogOffset: forkOffset },

@@ -80,6 +80,8 @@ export class ReplicationService {
   private writable = false;
   private slaveBrokerId: number | undefined;
   private registeredId: number;
+  /** The epoch of the role last taken; registration's stateVersion (a stepped-down master keeps its old one). */
+  private roleEpoch = 0;
   private epochStartOffset = 0;
   private confirmed = 0;
   private fencedReason: string | undefined;
@@ -144,9 +146,18 @@ export class ReplicationService {
     return this.registeredId;
   }
 
-  /** The epoch this broker acts in (the nameserver's stateVersion fences older masters by it). */
+  /** The newest epoch this broker knows. */
   get epoch(): number {
     return this.currentEpoch();
+  }
+
+  /**
+   * The stateVersion to register with: the epoch of the role held. A master that stepped down on
+   * meeting a newer epoch keeps its old one, so a name server refuses it once the new master holds
+   * id 0, instead of letting it take id 0 back.
+   */
+  get registrationEpoch(): number {
+    return this.roleEpoch;
   }
 
   /** The newest epoch told, met, or held in the log (a slave records its master's epochs as data arrives). */
@@ -278,6 +289,7 @@ export class ReplicationService {
       if (!appended.ok) return err({ status: 503, message: `cannot record epoch ${c.epoch}: ${appended.error}` });
     }
     this.knownEpoch = c.epoch;
+    this.roleEpoch = c.epoch;
     this.epochStartOffset = lastEntry(this.epochs.entries)!.startCommitLogOffset;
     this.confirmed = store.commitLogMaxOffset;
     this.role = Role.MASTER;
@@ -307,6 +319,7 @@ export class ReplicationService {
     this.waiters.abandonAll();
     if (wasMaster) this.server.closeAll('stepped down to slave');
     this.knownEpoch = c.epoch;
+    this.roleEpoch = c.epoch;
     this.slaveBrokerId = slaveId;
     this.registeredId = slaveId;
     this.fencedReason = undefined;

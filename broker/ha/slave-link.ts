@@ -92,7 +92,10 @@ export class SlaveLink {
     this.state = 'closed';
     if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
     if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
-    this.socket?.destroy();
+    // Forgotten at once, so frames still queued are skipped: nothing is appended after close().
+    const socket = this.socket;
+    this.socket = undefined;
+    socket?.destroy();
     await this.work;
   }
 
