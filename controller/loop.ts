@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import type { Clock, Result } from '../stdx';
 import { assert, err } from '../stdx';
 import { validateInvariants, validateState, validateTransition } from './invariants';
-import type { ControllerPorts, Timers } from './ports';
+import type { ControllerPorts, StoredGroupState, Timers } from './ports';
 import { systemTimers } from './ports';
 import type { IntentOutcome, Reconciliation } from './reconcile';
 import { reconcileGroup } from './reconcile';
@@ -30,7 +30,7 @@ export interface ControllerLoopOptions {
 export interface GroupTickReport {
   readonly group: string;
   readonly changed: boolean;
-  /** The save lost a compare-and-set race; nothing was sent. */
+  /** The decision could not be saved (a lost compare-and-set race, or the store failed); nothing was sent. */
   readonly conflict: boolean;
   readonly actionsSent: number;
   readonly actionFailed: boolean;
@@ -160,7 +160,7 @@ export class ControllerLoop extends EventEmitter<ControllerLoopEvents> {
     assert(g.brokers.length <= MAX_REPLICAS_PER_GROUP, `group ${g.group} has ${g.brokers.length} replicas, limit ${MAX_REPLICAS_PER_GROUP}`);
     const brokers = this.withLastSeen(g, nowMs);
     const idle = { group: g.group, changed: false, conflict: false, actionsSent: 0, actionFailed: false, state: null };
-    let loaded;
+    let loaded: StoredGroupState | null;
     try {
       loaded = await this.ports.store.load(g.group);
     } catch (e) {
