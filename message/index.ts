@@ -40,6 +40,8 @@ export {
   writeBlankMarker,
 } from './record';
 export type { RecordFields, EncodeOptions } from './record';
+export { zlibCrc32 } from './crc';
+export type { Crc32 } from './crc';
 
 export { checkRecord } from './record-check';
 export type { RecordCheck, CheckOptions } from './record-check';

@@ -135,3 +135,28 @@ describe('checkRecord on end-of-segment markers', () => {
     expect(checkRecord(buf, 0, 8, STRICT).kind).toBe('invalid');
   });
 });
+
+describe('checkRecord options for the CRC', () => {
+  it('skips the record CRC only when verifyRecordCrc is false, and still checks the structure', () => {
+    const buf = encode(sample(), true);
+    buf[30] ^= 0x01; // PHYSICALOFFSET low byte: covered by the record CRC only
+    const options = { checkBodyCrc: false, requireRecordCrc: true };
+    expect(checkRecord(buf, 0, buf.length, options)).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/record CRC/) });
+    expect(checkRecord(buf, 0, buf.length, { ...options, verifyRecordCrc: false })).toEqual({ kind: 'record', size: buf.length });
+    expect(checkRecord(buf, 0, buf.length, { ...options, verifyRecordCrc: false, expectedCommitLogOffset: 4096 })).toMatchObject({ kind: 'invalid' });
+    const torn = encode(sample(), true);
+    expect(checkRecord(torn, 0, torn.length - 1, { ...options, verifyRecordCrc: false })).toEqual({ kind: 'incomplete', needBytes: torn.length });
+  });
+
+  it('uses the given CRC function for body and record CRCs', () => {
+    const buf = encode(sample(), true);
+    const calls: number[] = [];
+    const crc32 = (bytes: Uint8Array, offset: number, length: number) => {
+      calls.push(length);
+      return Buffer.from(bytes.buffer, bytes.byteOffset + offset, length).reduce((a, b) => a + b, 0);
+    };
+    const check = checkRecord(buf, 0, buf.length, { checkBodyCrc: true, requireRecordCrc: true, crc32 });
+    expect(check).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/body CRC/) });
+    expect(calls).toEqual([Buffer.from('a small body with some bytes').length]);
+  });
+});

@@ -152,6 +152,62 @@ describe('encodeRecord', () => {
   });
 });
 
+describe('encodeRecord with text properties and an injected CRC', () => {
+  it('writes text properties byte for byte as the same properties given as UTF-8 bytes, multibyte text included', () => {
+    for (const text of ['TAGS\u0001TagA\u0002', 'KEYS\u0001k\u00e9y \u4e2d\u6587\u0002TAGS\u0001T', '']) {
+      for (const recordCrc of [false, true]) {
+        const asBytes = encode(fields({ properties: Buffer.from(text, 'utf8') }), recordCrc);
+        expect(encodedRecordLength(fields({ properties: text }), { recordCrc })).toBe(asBytes.length);
+        const asText = Buffer.alloc(asBytes.length);
+        expect(encodeRecord(asText, 0, fields({ properties: text }), { recordCrc })).toBe(asBytes.length);
+        expect(asText.equals(asBytes)).toBe(true);
+        const measured = Buffer.alloc(asBytes.length);
+        encodeRecord(measured, 0, fields({ properties: text, propertiesBytes: Buffer.byteLength(text) }), { recordCrc });
+        expect(measured.equals(asBytes)).toBe(true);
+      }
+    }
+    expect(storedPropertiesLength('TAGS\u0001TagA', true)).toBe(9 + 1 + 20);
+    expect(storedPropertiesLength('TAGS\u0001TagA\u0002', true)).toBe(10 + 20);
+  });
+
+  it('refuses a propertiesBytes hint larger than the UTF-8 length of the text', () => {
+    const f = fields({ properties: 'TAGS\u0001T\u00e9\u0002', propertiesBytes: 10 });
+    expect(() => encodeRecord(Buffer.alloc(200), 0, f, { recordCrc: false })).toThrow(/property bytes/);
+  });
+
+  it('computes both CRCs with the given function over the body and the record before the item', () => {
+    const seen: [number, number][] = [];
+    const crc32 = (bytes: Uint8Array, offset: number, length: number) => {
+      seen.push([offset, length]);
+      return zlib.crc32(bytes.subarray(offset, offset + length)) ^ 0x5a5a5a5a;
+    };
+    const buf = Buffer.alloc(200);
+    const size = encodeRecord(buf, 10, fields(), { recordCrc: true, crc32 });
+    expect(seen).toEqual([
+      [10 + 88, 5],
+      [10, size - RECORD_CRC_BYTES],
+    ]);
+    expect(buf.readInt32BE(10 + 8)).toBe((zlib.crc32(Buffer.from('Hello')) ^ 0x5a5a5a5a) & 0x7fffffff);
+    // The record CRC is the function's value over the record with the body CRC already in place.
+    const record = buf.subarray(10, 10 + size);
+    const want = (zlib.crc32(record.subarray(0, size - RECORD_CRC_BYTES)) ^ 0x5a5a5a5a) & 0x7fffffff;
+    expect(record.subarray(size - 11, size - 1).toString('latin1')).toBe(String(want).padStart(10, '0').split('').reverse().join(''));
+  });
+
+  it('refuses int32 fields and timestamps that the record cannot hold, as the Buffer writers did', () => {
+    const buf = Buffer.alloc(300);
+    expect(() => encodeRecord(buf, 0, fields({ flag: 2 ** 31 }), { recordCrc: false })).toThrow(/int32/);
+    expect(() => encodeRecord(buf, 0, fields({ queueId: 1.5 }), { recordCrc: false })).toThrow(/int32/);
+    expect(() => encodeRecord(buf, 0, fields({ reconsumeTimes: -(2 ** 31) - 1 }), { recordCrc: false })).toThrow(/int32/);
+    expect(() => encodeRecord(buf, 0, fields({ bornTimestamp: 0.5 }), { recordCrc: false })).toThrow(/safe integers/);
+    expect(() => encodeRecord(buf, 0, fields({ bornHost: { address: Buffer.from([1, 2, 3, 4]), port: 2 ** 32 } }), { recordCrc: false })).toThrow(/int32/);
+    // Negative values within range are fine (flag and reconsumeTimes are Java ints).
+    expect(encodeRecord(buf, 0, fields({ flag: -1, bornTimestamp: -5 }), { recordCrc: false })).toBe(115);
+    expect(buf.readInt32BE(16)).toBe(-1);
+    expect(buf.readInt32BE(40) * 2 ** 32 + buf.readUInt32BE(44)).toBe(-5);
+  });
+});
+
 describe('writeBlankMarker', () => {
   it('writes TOTALSIZE = remaining bytes and the BLANK magic, nothing else', () => {
     const buf = Buffer.alloc(16, 0xaa);

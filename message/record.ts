@@ -23,11 +23,10 @@
  *   map, reads the digits in reverse, and rejects the record when the item is missing or the CRC
  *   differs (in that mode it skips the body CRC). Clients never check it.
  */
-import * as zlib from 'zlib';
 import { assert } from '../stdx';
-import { writeHost } from './host';
+import { zlibCrc32 } from './crc';
+import type { Crc32 } from './crc';
 import type { HostAddress } from './host';
-import { writeInt64BE } from './int64';
 
 export const MessageMagic = {
   /** 0xDAA320A7: 1-byte topic length. */
@@ -125,12 +124,19 @@ export function magicForTopic(topicBytes: Uint8Array): typeof MessageMagic.V1 | 
 /**
  * The stored properties section for `properties` (without a record-CRC item): with `recordCrc`
  * it grows by the 20-byte item plus one 0x02 when the text does not already end with one.
- * Check it against MAX_PROPERTIES_BYTES before encoding (PROPERTIES_SIZE_EXCEEDED).
+ * Check it against MAX_PROPERTIES_BYTES before encoding (PROPERTIES_SIZE_EXCEEDED). For text,
+ * `utf8Bytes` may pass its UTF-8 length when the caller already knows it.
  */
-export function storedPropertiesLength(properties: Uint8Array, recordCrc: boolean): number {
-  if (!recordCrc) return properties.length;
-  const needsSeparator = properties.length > 0 && properties[properties.length - 1] !== PROPERTY_BYTE;
-  return properties.length + (needsSeparator ? 1 : 0) + RECORD_CRC_BYTES;
+export function storedPropertiesLength(properties: Uint8Array | string, recordCrc: boolean, utf8Bytes?: number): number {
+  const bytes = typeof properties === 'string' ? (utf8Bytes ?? Buffer.byteLength(properties, 'utf8')) : properties.length;
+  if (!recordCrc) return bytes;
+  return bytes + (endsWithoutSeparator(properties) ? 1 : 0) + RECORD_CRC_BYTES;
+}
+
+/** Non-empty properties whose last byte is not 0x02 (the record-CRC item then needs one first). */
+function endsWithoutSeparator(properties: Uint8Array | string): boolean {
+  if (typeof properties === 'string') return properties.length > 0 && properties.charCodeAt(properties.length - 1) !== PROPERTY_BYTE;
+  return properties.length > 0 && properties[properties.length - 1] !== PROPERTY_BYTE;
 }
 
 export interface RecordFields {
@@ -149,13 +155,23 @@ export interface RecordFields {
   readonly body: Uint8Array;
   /** UTF-8 bytes. */
   readonly topic: Buffer;
-  /** UTF-8 bytes of the encoded properties, without the record-CRC item (strip `__CRC32#` first). */
-  readonly properties: Buffer;
+  /**
+   * The encoded properties, without the record-CRC item (strip `__CRC32#` first): UTF-8 bytes, or
+   * the text itself, which is then written straight into the target (no intermediate Buffer).
+   */
+  readonly properties: Buffer | string;
+  /**
+   * `Buffer.byteLength(properties)` when `properties` is text and the caller has measured it
+   * already (sizing the append), so the encoder need not measure it again. Must be exact.
+   */
+  readonly propertiesBytes?: number;
 }
 
 export interface EncodeOptions {
   /** Append RocketMQ 5's record-CRC property item (`enabledAppendPropCRC`). */
   readonly recordCrc: boolean;
+  /** The CRC-32 to use for the body and record CRCs; zlib's by default. */
+  readonly crc32?: Crc32;
 }
 
 /** `sysFlag` with the v6 bits set exactly from the host address lengths. */
@@ -166,7 +182,8 @@ export function effectiveSysFlag(f: Pick<RecordFields, 'sysFlag' | 'bornHost' | 
 
 /** The exact number of bytes `encodeRecord` will write for `f`. */
 export function encodedRecordLength(f: RecordFields, options: EncodeOptions): number {
-  return recordLength(effectiveSysFlag(f), f.body.length, f.topic.length, storedPropertiesLength(f.properties, options.recordCrc), magicForTopic(f.topic));
+  const properties = storedPropertiesLength(f.properties, options.recordCrc, f.propertiesBytes);
+  return recordLength(effectiveSysFlag(f), f.body.length, f.topic.length, properties, magicForTopic(f.topic));
 }
 
 // Hot path: assertion messages are built only on failure (`if (!c) assert(false, ...)`).
@@ -176,6 +193,45 @@ function assertFields(f: RecordFields): void {
   if (f.topic.length === 0 || f.topic.length > MAX_V2_TOPIC_BYTES) assert(false, `topic of ${f.topic.length} bytes`);
   if (!Number.isSafeInteger(f.commitLogOffset) || f.commitLogOffset < 0) assert(false, `invalid commitLogOffset ${f.commitLogOffset}`);
   if (!Number.isSafeInteger(f.queueOffset) || f.queueOffset < 0) assert(false, `invalid queueOffset ${f.queueOffset}`);
+  // DataView stores wrap silently where Buffer's writers threw: out-of-range values stay bugs.
+  if ((f.queueId | 0) !== f.queueId || (f.flag | 0) !== f.flag || (f.reconsumeTimes | 0) !== f.reconsumeTimes) {
+    assert(false, `queueId ${f.queueId}, flag ${f.flag} and reconsumeTimes ${f.reconsumeTimes} must be int32`);
+  }
+  if (!Number.isSafeInteger(f.bornTimestamp) || !Number.isSafeInteger(f.storeTimestamp) || !Number.isSafeInteger(f.preparedTransactionOffset)) {
+    assert(false, `timestamps and preparedTransactionOffset must be safe integers`);
+  }
+  if ((f.bornHost.port | 0) !== f.bornHost.port || (f.storeHost.port | 0) !== f.storeHost.port) assert(false, 'host ports must be int32');
+}
+
+// Big-endian stores through a DataView compile to single instructions; Buffer's writers check
+// and store byte by byte. The view of the last target is kept (appends reuse one mapping), which
+// also keeps that target's memory alive while the view may still be used.
+let lastTarget: Buffer | undefined;
+let lastView: DataView | undefined;
+
+function viewOf(target: Buffer): DataView {
+  if (target !== lastTarget) {
+    lastView = new DataView(target.buffer, target.byteOffset, target.byteLength);
+    lastTarget = target;
+  }
+  return lastView!;
+}
+
+const TWO_POW_32 = 0x1_0000_0000;
+
+function setInt64(view: DataView, pos: number, value: number): void {
+  const high = Math.floor(value / TWO_POW_32);
+  view.setInt32(pos, high);
+  view.setUint32(pos + 4, value - high * TWO_POW_32);
+}
+
+/** Address bytes, then the port as int32; returns the position after them. */
+function putHost(target: Buffer, view: DataView, pos: number, host: HostAddress): number {
+  const address = host.address;
+  // A loop beats TypedArray.set for 4 or 16 bytes.
+  for (let i = 0; i < address.length; i++) target[pos + i] = address[i]!;
+  view.setInt32(pos + address.length, host.port);
+  return pos + address.length + 4;
 }
 
 /** Writes the 20-byte record-CRC item at `pos`: key, 0x01, digits least significant first, 0x02. */
@@ -198,44 +254,53 @@ function writeRecordCrcItem(target: Buffer, pos: number, crc: number): void {
  */
 export function encodeRecord(target: Buffer, offset: number, f: RecordFields, options: EncodeOptions): number {
   assertFields(f);
+  const crc32 = options.crc32 ?? zlibCrc32;
   const sysFlag = effectiveSysFlag(f);
   const magic = magicForTopic(f.topic);
-  const propertiesBytes = storedPropertiesLength(f.properties, options.recordCrc);
+  const properties = f.properties;
+  const isText = typeof properties === 'string';
+  const rawPropertiesBytes = isText ? (f.propertiesBytes ?? Buffer.byteLength(properties, 'utf8')) : properties.length;
+  const propertiesBytes = storedPropertiesLength(properties, options.recordCrc, rawPropertiesBytes);
   if (propertiesBytes > MAX_PROPERTIES_BYTES) assert(false, `properties of ${propertiesBytes} bytes exceed ${MAX_PROPERTIES_BYTES}`);
-  const total = recordLength(sysFlag, f.body.length, f.topic.length, propertiesBytes, magic);
+  const body = f.body;
+  const total = recordLength(sysFlag, body.length, f.topic.length, propertiesBytes, magic);
   if (offset < 0 || offset + total > target.length) assert(false, `record of ${total} bytes does not fit at ${offset} in ${target.length}`);
 
-  target.writeInt32BE(total, offset);
-  target.writeInt32BE(magic, offset + RecordPos.MAGIC);
-  target.writeInt32BE(zlib.crc32(f.body) & 0x7fffffff, offset + RecordPos.BODY_CRC);
-  target.writeInt32BE(f.queueId, offset + RecordPos.QUEUE_ID);
-  target.writeInt32BE(f.flag, offset + RecordPos.FLAG);
-  writeInt64BE(target, f.queueOffset, offset + RecordPos.QUEUE_OFFSET);
-  writeInt64BE(target, f.commitLogOffset, offset + RecordPos.PHYSICAL_OFFSET);
-  target.writeInt32BE(sysFlag, offset + RecordPos.SYS_FLAG);
-  writeInt64BE(target, f.bornTimestamp, offset + RecordPos.BORN_TIMESTAMP);
-  let pos = writeHost(target, offset + RecordPos.BORN_HOST, f.bornHost);
-  writeInt64BE(target, f.storeTimestamp, pos);
-  pos = writeHost(target, pos + 8, f.storeHost);
-  target.writeInt32BE(f.reconsumeTimes, pos);
-  writeInt64BE(target, f.preparedTransactionOffset, pos + 4);
+  const view = viewOf(target);
+  view.setInt32(offset, total);
+  view.setInt32(offset + RecordPos.MAGIC, magic);
+  view.setInt32(offset + RecordPos.QUEUE_ID, f.queueId);
+  view.setInt32(offset + RecordPos.FLAG, f.flag);
+  setInt64(view, offset + RecordPos.QUEUE_OFFSET, f.queueOffset);
+  setInt64(view, offset + RecordPos.PHYSICAL_OFFSET, f.commitLogOffset);
+  view.setInt32(offset + RecordPos.SYS_FLAG, sysFlag);
+  setInt64(view, offset + RecordPos.BORN_TIMESTAMP, f.bornTimestamp);
+  let pos = putHost(target, view, offset + RecordPos.BORN_HOST, f.bornHost);
+  setInt64(view, pos, f.storeTimestamp);
+  pos = putHost(target, view, pos + 8, f.storeHost);
+  view.setInt32(pos, f.reconsumeTimes);
+  setInt64(view, pos + 4, f.preparedTransactionOffset);
   pos += 12;
-  target.writeInt32BE(f.body.length, pos);
-  target.set(f.body, pos + 4);
-  pos += 4 + f.body.length;
+  view.setInt32(pos, body.length);
+  target.set(body, pos + 4);
+  // The body CRC is computed over the copy just written (same bytes, and the target is hot).
+  view.setInt32(offset + RecordPos.BODY_CRC, crc32(target, pos + 4, body.length) & 0x7fffffff);
+  pos += 4 + body.length;
   if (magic === MessageMagic.V2) {
-    target.writeInt16BE(f.topic.length, pos);
+    view.setInt16(pos, f.topic.length);
     pos += 2;
   } else {
     target[pos++] = f.topic.length;
   }
   pos += f.topic.copy(target, pos);
-  target.writeInt16BE(propertiesBytes, pos);
-  pos += 2 + f.properties.copy(target, pos + 2);
+  view.setInt16(pos, propertiesBytes);
+  pos += 2;
+  const written = isText ? target.write(properties, pos, rawPropertiesBytes, 'utf8') : properties.copy(target, pos);
+  if (written !== rawPropertiesBytes) assert(false, `wrote ${written} property bytes, expected ${rawPropertiesBytes}`);
+  pos += written;
   if (options.recordCrc) {
-    if (propertiesBytes > f.properties.length + RECORD_CRC_BYTES) target[pos++] = PROPERTY_BYTE;
-    // zlib.crc32 takes no range, so the covered bytes are passed as one view.
-    const crc = zlib.crc32(target.subarray(offset, pos)) & 0x7fffffff;
+    if (propertiesBytes > rawPropertiesBytes + RECORD_CRC_BYTES) target[pos++] = PROPERTY_BYTE;
+    const crc = crc32(target, offset, pos - offset) & 0x7fffffff;
     writeRecordCrcItem(target, pos, crc);
     pos += RECORD_CRC_BYTES;
   }
