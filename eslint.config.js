@@ -46,6 +46,15 @@ module.exports = tseslint.config(
     },
   },
   {
+    // Failover decisions are pure: observations in, actions out; the hosts (supervisor, operator) do I/O.
+    files: ['controller/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/remoting', '**/remoting/**', '**/broker', '**/broker/**', '**/ops', '**/client', '**/client/**', 'net', 'node:net', 'fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'http', 'node:http'], message: 'controller/ is pure: stdx and protocol types only.' },
+      ] }],
+    },
+  },
+  {
     files: ['**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
