@@ -2,9 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { assert, err, ok } from '../../stdx';
 import type { Result } from '../../stdx';
-import { writeBlankMarker, BLANK_MARKER_BYTES } from '../../message';
+import * as codec from '../../message';
 import type { FileError, MappedFile, MappedFileFactory } from './io/mapped-file';
 import { listOffsetFiles, offsetFileName, removeFile } from './files';
+
+// Read once at load, not through the import on every append (see appender.ts).
+const { writeBlankMarker, BLANK_MARKER_BYTES } = codec;
 
 export interface Segment {
   readonly baseOffset: number;
@@ -35,6 +38,9 @@ export class CommitLog {
   private allocation: Promise<Result<Segment, FileError>> | null = null;
   private allocationBase = -1;
   private flushing: Promise<number> | null = null;
+  /** The fill of the append in progress; `fillAtWriteOffset` (bound once) forwards to it. */
+  private pendingFill: ((target: Buffer, position: number, commitLogOffset: number) => void) | undefined;
+  private readonly fillAtWriteOffset = (target: Buffer, offset: number): void => this.pendingFill!(target, offset, this.writeOffsetValue);
 
   constructor(
     readonly dir: string,
@@ -143,14 +149,19 @@ export class CommitLog {
    * record's commitLogOffset, or NEED_SEGMENT when the next segment is not ready yet.
    */
   append(length: number, fill: (target: Buffer, position: number, commitLogOffset: number) => void): number {
-    assert(length > 0 && length + BLANK_MARKER_BYTES <= this.segmentBytes, `record of ${length} bytes cannot fit a segment`);
+    if (!(length > 0 && length + BLANK_MARKER_BYTES <= this.segmentBytes)) assert(false, `record of ${length} bytes cannot fit a segment`);
     for (;;) {
       const seg = this.currentSegment();
       if (!seg) return NEED_SEGMENT;
       const position = this.writeOffsetValue - seg.baseOffset;
       if (position + length + BLANK_MARKER_BYTES <= this.segmentBytes) {
         const commitLogOffset = this.writeOffsetValue;
-        seg.file.writeWith(position, length, (target, offset) => fill(target, offset, commitLogOffset));
+        this.pendingFill = fill;
+        try {
+          seg.file.writeWith(position, length, this.fillAtWriteOffset);
+        } finally {
+          this.pendingFill = undefined;
+        }
         this.writeOffsetValue += length;
         return commitLogOffset;
       }

@@ -1,7 +1,11 @@
-import { checkRecord, readDispatchInfo, SysFlag } from '../../message';
+import * as codec from '../../message';
+import type { Crc32 } from '../../message';
 import type { CommitLog } from './commit-log';
 import type { ConsumeQueue } from './consume-queue';
 import type { IndexService } from './index/index';
+
+// Read once at load, not through the import for every record (see appender.ts).
+const { checkRecord, readDispatchInfo, SysFlag } = codec;
 
 /** Bytes of commit log read per step; a record larger than this is read on its own. */
 const WINDOW_BYTES = 1024 * 1024;
@@ -39,6 +43,7 @@ export class Dispatcher {
     /** Dispatch stops at this offset (the write offset; later the replication-confirmed offset). */
     private readonly limit: () => number,
     private readonly onDispatched: (commitLogOffset: number) => void,
+    private readonly crc32?: Crc32,
   ) {
     this.offsetValue = startOffset;
   }
@@ -138,6 +143,7 @@ export class Dispatcher {
         checkBodyCrc: false,
         requireRecordCrc: false,
         expectedCommitLogOffset: this.offsetValue,
+        crc32: this.crc32,
       });
       if (check.kind === 'incomplete') {
         if (position > 0 || check.needBytes <= window.length) break;

@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { assert, err, ok, systemClock } from '../../stdx';
+import { err, ok, systemClock } from '../../stdx';
 import type { Clock, Result } from '../../stdx';
-import { effectiveSysFlag, encodeRecord, magicForTopic, MAX_PROPERTIES_BYTES, recordLength, storedPropertiesLength, SysFlag, validateTopicName } from '../../message';
+import type { Crc32 } from '../../message';
+import * as codec from '../../message';
+import { RecordAppender } from './appender';
 import { CommitLog, NEED_SEGMENT } from './commit-log';
 import { CheckpointFile } from './checkpoint';
 import type { Checkpoint } from './checkpoint';
@@ -12,7 +14,7 @@ import { ConsumeQueueTable } from './consume-queue-table';
 import { Dispatcher } from './dispatcher';
 import { FlushService } from './flush';
 import { IndexService } from './index/index';
-import { createFileFactory } from './io';
+import { createFileFactory, fastestCrc32 } from './io';
 import type { MappedFileFactory } from './io/mapped-file';
 import { planRecovery, scanCommitLog } from './recovery';
 import { StoreReader } from './reader';
@@ -52,6 +54,9 @@ export interface PutBatchInput extends Omit<PutMessageInput, 'flag' | 'body' | '
   readonly messages: readonly { readonly flag: number; readonly body: Uint8Array; readonly properties: string }[];
 }
 
+// Read once at load, not through the import on every put (see appender.ts).
+const { BLANK_MARKER_BYTES, validateTopicName } = codec;
+
 const silentEvents: StoreEvents = { warn: () => undefined, info: () => undefined };
 const MAX_CACHED_TOPICS = 100_000;
 
@@ -88,6 +93,9 @@ export class MessageStore {
   private logicsDurableOffset = 0;
   private logicsDurableTimestamp = 0;
   private readonly onDispatched: ((commitLogOffset: number) => void) | undefined;
+  /** The CRC-32 for record CRCs: native where the CPU has carry-less multiplication, else zlib. */
+  private readonly crc32: Crc32;
+  private readonly appender: RecordAppender;
 
   constructor(config: Partial<StoreConfig> & Pick<StoreConfig, 'storeDir' | 'ioMode'>, deps: StoreDeps = {}) {
     this.config = { ...DEFAULT_STORE_CONFIG, ...config };
@@ -106,11 +114,13 @@ export class MessageStore {
       this.events.warn('commit log flush failed', { error: e.message }),
     );
     this.onDispatched = deps.onDispatched;
+    this.crc32 = fastestCrc32();
+    this.appender = new RecordAppender(this.config.recordCrc, this.crc32, this.config.maxMessageSizeBytes);
     this.retention = new Retention(this.config, this.commitLog, this.queues, this.index, this.clock, deps.diskUsage, this.events, {
       dispatchedOffset: () => this.dispatcher?.offset ?? 0,
       setWritable: (w, why) => this.setWritable(w, why),
     });
-    this.reader = new StoreReader(this.commitLog, this.queues, this.index);
+    this.reader = new StoreReader(this.commitLog, this.queues, this.index, this.crc32);
   }
 
   /** Recovers the store and starts its background work. */
@@ -158,7 +168,11 @@ export class MessageStore {
     const scanFrom = lastSegment ? Math.min(plan.scanFromOffset, lastSegment.baseOffset) : minOffset;
     // Records carry the record CRC from the offset the checkpoint remembers (none without one).
     this.recordCrcFromOffset = this.config.recordCrc ? (checkpoint?.recordCrcFromOffset ?? -1) : -1;
-    const scan = scanCommitLog(this.commitLog, scanFrom, { checkBodyCrc: this.config.checkCrcOnRecover, recordCrcFromOffset: this.recordCrcFromOffset });
+    const scan = scanCommitLog(this.commitLog, scanFrom, {
+      checkBodyCrc: this.config.checkCrcOnRecover,
+      recordCrcFromOffset: this.recordCrcFromOffset,
+      crc32: this.crc32,
+    });
     const end = scan.endOffset;
     if (scan.damage) this.events.warn('commit log tail cut during recovery', { offset: end, reason: scan.damage });
     this.commitLog.truncate(end);
@@ -170,7 +184,7 @@ export class MessageStore {
     const redispatchFrom = Math.max(this.commitLog.minOffset, Math.min(plan.redispatchFromOffset, indexRebuildFrom ?? Infinity, end));
 
     const sink = { consumeQueue: (topic: string, queueId: number) => this.queues.consumeQueue(topic, queueId), index: this.index };
-    this.dispatcher = new Dispatcher(this.commitLog, sink, redispatchFrom, () => this.commitLog.writeOffset, (o) => this.onDispatched?.(o));
+    this.dispatcher = new Dispatcher(this.commitLog, sink, redispatchFrom, () => this.commitLog.writeOffset, (o) => this.onDispatched?.(o), this.crc32);
     await this.dispatcher.catchUp();
     const fault = this.dispatcher.fault ?? (this.dispatcher.stallReason ? { commitLogOffset: this.dispatcher.offset, reason: this.dispatcher.stallReason } : undefined);
     if (fault) {
@@ -217,72 +231,25 @@ export class MessageStore {
     if (!Number.isInteger(common.queueId) || common.queueId < 0 || common.queueId > 0x7fffffff) {
       return { status: PutStatus.MESSAGE_ILLEGAL, reason: `invalid queueId ${common.queueId}` };
     }
-    // The host address sizes decide the v6 flags, whatever the caller passed.
-    const sysFlag = effectiveSysFlag(common);
-    const magic = magicForTopic(topic.value);
-    const props: Buffer[] = [];
-    const lengths: number[] = [];
-    let total = 0;
-    for (const m of messages) {
-      if (m.body.length > this.config.maxMessageSizeBytes) {
-        return { status: PutStatus.MESSAGE_ILLEGAL, reason: `message body of ${m.body.length} bytes exceeds maxMessageSizeBytes ${this.config.maxMessageSizeBytes}` };
-      }
-      const p = Buffer.from(m.properties, 'utf8');
-      const storedProps = storedPropertiesLength(p, this.config.recordCrc);
-      if (storedProps > MAX_PROPERTIES_BYTES) {
-        return { status: PutStatus.PROPERTIES_SIZE_EXCEEDED, reason: `properties of ${p.length} bytes exceed ${MAX_PROPERTIES_BYTES - (storedProps - p.length)}` };
-      }
-      props.push(p);
-      const len = recordLength(sysFlag, m.body.length, topic.value.length, storedProps, magic);
-      lengths.push(len);
-      total += len;
-    }
-    if (total + 8 > this.config.commitLogSegmentBytes) {
-      return { status: PutStatus.MESSAGE_ILLEGAL, reason: `batch of ${total} bytes does not fit one commit-log segment` };
-    }
-    const tranType = common.sysFlag & SysFlag.TRANSACTION_MASK;
-    const consumesOffsets = tranType === 0 || tranType === SysFlag.TRANSACTION_COMMIT;
-    const records: AppendedRecord[] = [];
+    const appender = this.appender;
+    let records: AppendedRecord[];
     for (;;) {
+      // Sized again after every wait: other puts use the appender meanwhile.
+      const total = appender.size(common, messages, topic.value);
+      if (typeof total !== 'number') {
+        const status = total.kind === 'body-too-large' ? PutStatus.MESSAGE_ILLEGAL : PutStatus.PROPERTIES_SIZE_EXCEEDED;
+        return { status, reason: total.reason };
+      }
+      if (total + BLANK_MARKER_BYTES > this.config.commitLogSegmentBytes) {
+        return { status: PutStatus.MESSAGE_ILLEGAL, reason: `batch of ${total} bytes does not fit one commit-log segment` };
+      }
       const offsets = this.queueOffsetsOf(common.topic);
       const firstQueueOffset = offsets.get(common.queueId) ?? 0;
-      const storeTimestamp = this.clock.nowMs();
-      records.length = 0;
-      const at = this.commitLog.append(total, (target, position, commitLogOffset) => {
-        let p = position;
-        let o = commitLogOffset;
-        for (let i = 0; i < messages.length; i++) {
-          const m = messages[i]!;
-          const queueOffset = consumesOffsets ? firstQueueOffset + i : 0;
-          const written: number = encodeRecord(
-            target,
-            p,
-            {
-              queueId: common.queueId,
-              flag: m.flag,
-              queueOffset,
-              commitLogOffset: o,
-              sysFlag,
-              bornTimestamp: common.bornTimestamp,
-              bornHost: common.bornHost,
-              storeTimestamp,
-              storeHost: common.storeHost,
-              reconsumeTimes: common.reconsumeTimes,
-              preparedTransactionOffset: common.preparedTransactionOffset,
-              body: m.body,
-              topic: topic.value,
-              properties: props[i]!,
-            },
-            { recordCrc: this.config.recordCrc },
-          );
-          assert(written === lengths[i], 'encoded record length differs from the reserved length');
-          records.push({ commitLogOffset: o, size: written, queueOffset, storeTimestamp });
-          p += written;
-          o += written;
-        }
-      });
+      appender.prepare(firstQueueOffset, this.clock.nowMs());
+      const at = this.commitLog.append(total, appender.fill);
+      records = appender.finish();
       if (at !== NEED_SEGMENT) {
-        if (consumesOffsets) offsets.set(common.queueId, firstQueueOffset + messages.length);
+        if (appender.takesQueueOffsets) offsets.set(common.queueId, firstQueueOffset + messages.length);
         break;
       }
       const ready = await this.commitLog.ensureSegment();

@@ -1,5 +1,6 @@
 import { err, ok } from '../../stdx';
 import type { Result } from '../../stdx';
+import type { Crc32 } from '../../message';
 import { checkRecord, readDispatchInfo, RecordPos, storeTimestampPos } from '../../message';
 import type { CommitLog } from './commit-log';
 import { BLANK_ENTRY_SIZE, CQ_ENTRY_BYTES, entryCommitLogOffset, entrySize, entryTagsCode } from './consume-queue';
@@ -20,6 +21,7 @@ export class StoreReader {
     private readonly commitLog: CommitLog,
     private readonly queues: ConsumeQueueTable,
     private readonly index: IndexService | undefined,
+    private readonly crc32?: Crc32,
   ) {}
 
   getMessages(req: GetMessageRequest): GetMessageResult {
@@ -87,7 +89,12 @@ export class StoreReader {
     const size = head.readInt32BE(0);
     const record = size > 0 ? this.commitLog.read(commitLogOffset, size) : undefined;
     if (!record) return err(`no record at commitLogOffset ${commitLogOffset}`);
-    const check = checkRecord(record, 0, record.length, { checkBodyCrc: true, requireRecordCrc: false, expectedCommitLogOffset: commitLogOffset });
+    const check = checkRecord(record, 0, record.length, {
+      checkBodyCrc: true,
+      requireRecordCrc: false,
+      expectedCommitLogOffset: commitLogOffset,
+      crc32: this.crc32,
+    });
     if (check.kind !== 'record') return err(`no valid record at commitLogOffset ${commitLogOffset}`);
     return ok(record);
   }

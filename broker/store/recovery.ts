@@ -1,4 +1,5 @@
 import { checkRecord } from '../../message';
+import type { Crc32 } from '../../message';
 import type { CommitLog } from './commit-log';
 import type { Checkpoint } from './checkpoint';
 
@@ -16,6 +17,8 @@ export interface ScanOptions {
   readonly checkBodyCrc: boolean;
   /** Records at or after this offset must carry the record CRC; -1 = never required. */
   readonly recordCrcFromOffset: number;
+  /** The CRC-32 implementation; zlib's by default. */
+  readonly crc32?: Crc32;
 }
 
 /**
@@ -38,6 +41,7 @@ export function scanCommitLog(commitLog: CommitLog, fromOffset: number, options:
         checkBodyCrc: options.checkBodyCrc,
         requireRecordCrc: options.recordCrcFromOffset >= 0 && offset >= options.recordCrcFromOffset,
         expectedCommitLogOffset: offset,
+        crc32: options.crc32,
       });
       if (check.kind === 'incomplete') {
         const windowEnd = position - at + window.length;

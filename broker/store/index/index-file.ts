@@ -113,13 +113,13 @@ export class IndexFile {
    * The caller has checked that `keys.length <= room`.
    */
   putRecord(keys: readonly HashedKey[], commitLogOffset: number, storeTimestamp: number): void {
-    assert(keys.length >= 1 && keys.length <= this.room, `index file ${this.name} cannot take ${keys.length} keys (room ${this.room})`);
+    if (!(keys.length >= 1 && keys.length <= this.room)) assert(false, `index file ${this.name} cannot take ${keys.length} keys (room ${this.room})`);
     const h = this.header;
     if (this.isEmpty) {
       h.beginTimestamp = storeTimestamp;
       h.beginPhyOffset = commitLogOffset;
     }
-    assert(commitLogOffset >= h.endPhyOffset, `index entries must grow: ${commitLogOffset} after ${h.endPhyOffset}`);
+    if (commitLogOffset < h.endPhyOffset) assert(false, `index entries must grow: ${commitLogOffset} after ${h.endPhyOffset}`);
     const timeDiff = timeDiffSeconds(h.beginTimestamp, storeTimestamp);
     for (const key of keys) this.putKey(key, commitLogOffset, timeDiff);
     h.endPhyOffset = commitLogOffset;

@@ -122,8 +122,9 @@ export class IndexService {
    */
   put(entry: IndexEntryInput): IndexPutStatus {
     this.assertOpen();
-    assert(Number.isSafeInteger(entry.commitLogOffset) && entry.commitLogOffset >= 0, `bad commitLogOffset ${entry.commitLogOffset}`);
-    assert(Number.isSafeInteger(entry.storeTimestamp), `bad storeTimestamp ${entry.storeTimestamp}`);
+    // Runs for every dispatched record: the messages are built only when a check fails.
+    if (!(Number.isSafeInteger(entry.commitLogOffset) && entry.commitLogOffset >= 0)) assert(false, `bad commitLogOffset ${entry.commitLogOffset}`);
+    if (!Number.isSafeInteger(entry.storeTimestamp)) assert(false, `bad storeTimestamp ${entry.storeTimestamp}`);
     if (entry.commitLogOffset <= this.maxIndexed) return IndexPutStatus.ok;
     const keys = hashedKeys(entry, this.geometry.slotCount);
     if (keys.length === 0) return IndexPutStatus.ok;
@@ -252,7 +253,7 @@ export class IndexService {
   }
 
   private assertOpen(): void {
-    assert(this.state === 'open', `index service is not open (${this.state})`);
+    if (this.state !== 'open') assert(false, `index service is not open (${this.state})`);
   }
 }
 

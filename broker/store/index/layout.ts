@@ -161,7 +161,7 @@ export function decodeEntry(buf: Buffer, offset: number): IndexEntry {
 
 /** Writes a non-negative safe integer as a big-endian Java long without going through BigInt. */
 export function writeLong(target: Buffer, offset: number, value: number): void {
-  assert(Number.isSafeInteger(value) && value >= 0, `cannot store ${value} as an index long`);
+  if (!(Number.isSafeInteger(value) && value >= 0)) assert(false, `cannot store ${value} as an index long`);
   target.writeUInt32BE(Math.floor(value / TWO_POW_32), offset);
   target.writeUInt32BE(value % TWO_POW_32, offset + 4);
 }

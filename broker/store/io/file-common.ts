@@ -78,9 +78,10 @@ export function toFileError(filePath: string, e: unknown): FileError {
 
 /** Asserts that [position, position + length) lies inside a file of `sizeBytes`. */
 export function assertRange(sizeBytes: number, position: number, length: number): void {
-  assert(Number.isSafeInteger(position) && position >= 0, `position must be a non-negative integer, got ${position}`);
-  assert(Number.isSafeInteger(length) && length >= 0, `length must be a non-negative integer, got ${length}`);
-  assert(position + length <= sizeBytes, `range [${position}, ${position + length}) is outside a file of ${sizeBytes} bytes`);
+  // Runs on every read and write: the messages are built only when a check fails.
+  if (!(Number.isSafeInteger(position) && position >= 0)) assert(false, `position must be a non-negative integer, got ${position}`);
+  if (!(Number.isSafeInteger(length) && length >= 0)) assert(false, `length must be a non-negative integer, got ${length}`);
+  if (position + length > sizeBytes) assert(false, `range [${position}, ${position + length}) is outside a file of ${sizeBytes} bytes`);
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
-// The store's one adapter onto the native addon (docs/ARCHITECTURE.md): nothing else imports it.
+// With crc.ts, the store's door onto the native addon (docs/ARCHITECTURE.md): nothing else imports it.
 import { loadNativeMmap, nativeMmapLoadError } from '../../../native';
 import type { NativeAdvice, NativeMmap } from '../../../native';
 import { err, ok } from '../../../stdx';
@@ -55,7 +55,9 @@ function union(a: ByteRange, b: ByteRange): ByteRange {
 export class MmapMappedFile implements MappedFile {
   private readonly life: FileLifecycle;
   private readonly flushes = new FlushQueue();
-  private dirty: ByteRange = EMPTY;
+  /** Written since the last flush started: [dirtyFrom, dirtyTo), empty when dirtyTo <= dirtyFrom. */
+  private dirtyFrom = Number.POSITIVE_INFINITY;
+  private dirtyTo = 0;
   /** discardFrom changed extents (zero range): the next flush also needs fdatasync. */
   private metadataDirty = false;
   /** The range an async flush is syncing right now; a blocking flush must cover it too. */
@@ -107,10 +109,9 @@ export class MmapMappedFile implements MappedFile {
   }
 
   private async flushOnce(): Promise<void> {
-    const range = this.dirty;
+    const range = this.takeDirty();
     const metadata = this.metadataDirty;
     if (range.to <= range.from && !metadata) return;
-    this.dirty = EMPTY;
     this.metadataDirty = false;
     this.syncing = range;
     try {
@@ -118,7 +119,7 @@ export class MmapMappedFile implements MappedFile {
       if (metadata) await fdatasyncAsync(this.fd);
     } catch (e: unknown) {
       // Leave the bytes dirty so that the next flush retries them.
-      this.dirty = union(this.dirty, range);
+      this.markDirty(range.from, range.to);
       this.metadataDirty ||= metadata;
       throw e;
     } finally {
@@ -128,16 +129,15 @@ export class MmapMappedFile implements MappedFile {
 
   flushSync(): void {
     this.life.ensureOpen();
-    const range = union(this.dirty, this.syncing);
+    const range = union(this.takeDirty(), this.syncing);
     const metadata = this.metadataDirty;
     if (range.to <= range.from && !metadata) return;
-    this.dirty = EMPTY;
     this.metadataDirty = false;
     try {
       if (range.to > range.from) this.native.msync(this.mapping, range.from, range.to - range.from);
       if (metadata) fs.fdatasyncSync(this.fd);
     } catch (e: unknown) {
-      this.dirty = union(this.dirty, range);
+      this.markDirty(range.from, range.to);
       this.metadataDirty ||= metadata;
       throw e;
     }
@@ -182,8 +182,19 @@ export class MmapMappedFile implements MappedFile {
     this.life.close();
   }
 
+  // Called on every write: two numbers, no allocation.
   private markDirty(from: number, to: number): void {
-    if (to > from) this.dirty = union(this.dirty, { from, to });
+    if (to <= from) return;
+    if (from < this.dirtyFrom) this.dirtyFrom = from;
+    if (to > this.dirtyTo) this.dirtyTo = to;
+  }
+
+  /** The dirty range, which is then empty. */
+  private takeDirty(): ByteRange {
+    const range = this.dirtyTo > this.dirtyFrom ? { from: this.dirtyFrom, to: this.dirtyTo } : EMPTY;
+    this.dirtyFrom = Number.POSITIVE_INFINITY;
+    this.dirtyTo = 0;
+    return range;
   }
 
   private dispose(): void {
