@@ -7,6 +7,7 @@
  *   BENCH_ONLY=<regexp> runs only the cases whose name matches (e.g. 'async 1024|sync flush 1024'),
  *   which keeps profiling runs short.
  *   BENCH_PROFILE=<dir> writes a V8 CPU profile of each timed run (not open, warm-up or close) there.
+ *   BENCH_WARMUP=<n> untimed appends before each timed run (default min(20,000, count / 10)).
  *   BENCH_PERF_CTL=<fifo> writes `enable`/`disable` around each timed run, for
  *   `perf record -D -1 --control fifo:<fifo> ...` (kernel and native time, page faults).
  */
@@ -33,6 +34,21 @@ interface Row {
   readonly messages: number;
   readonly seconds: number;
   readonly bytes: number;
+  /** CPU time of the main (JavaScript) thread during the run, where the OS reports it. */
+  readonly mainThreadCpuSeconds?: number;
+}
+
+/**
+ * Nanoseconds the calling thread has run on a CPU (Linux schedstat), or undefined elsewhere. On a
+ * machine shared with other work wall-clock rates swing; the main thread's CPU time per message
+ * does not, so it is printed beside them.
+ */
+function threadCpuNs(): number | undefined {
+  try {
+    return Number(fs.readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]);
+  } catch {
+    return undefined;
+  }
 }
 const rows: Row[] = [];
 
@@ -40,7 +56,12 @@ function report(row: Row): void {
   rows.push(row);
   const rate = row.messages / row.seconds;
   const mb = row.bytes / row.seconds / 1e6;
-  console.log(`${row.name.padEnd(44)} ${Math.round(rate).toLocaleString('en-US').padStart(12)} msgs/s ${mb.toFixed(1).padStart(9)} MB/s  (${row.messages.toLocaleString('en-US')} msgs in ${row.seconds.toFixed(2)} s)`);
+  const cpu = row.mainThreadCpuSeconds === undefined ? '' : `, main thread ${((row.mainThreadCpuSeconds / row.messages) * 1e6).toFixed(2)} us CPU/msg`;
+  console.log(`${row.name.padEnd(44)} ${Math.round(rate).toLocaleString('en-US').padStart(12)} msgs/s ${mb.toFixed(1).padStart(9)} MB/s  (${row.messages.toLocaleString('en-US')} msgs in ${row.seconds.toFixed(2)} s${cpu})`);
+}
+
+function warmupCount(count: number): number {
+  return process.env.BENCH_WARMUP ? Number(process.env.BENCH_WARMUP) : Math.min(20_000, Math.floor(count / 10));
 }
 
 function message(body: Buffer, seq: number, queueId: number): PutMessageInput {
@@ -97,14 +118,20 @@ async function openStore(mode: FileIoMode, extra: Partial<StoreConfig>): Promise
 }
 
 /** Appends `count` messages keeping up to `concurrency` puts outstanding, as a broker serving many producers does. */
-async function appendRun(name: string, store: MessageStore, bodyBytes: number, count: number, concurrency: number): Promise<{ seconds: number; bytes: number }> {
+async function appendRun(
+  name: string,
+  store: MessageStore,
+  bodyBytes: number,
+  count: number,
+  concurrency: number,
+): Promise<{ seconds: number; bytes: number; mainThreadCpuSeconds?: number }> {
   const body = Buffer.alloc(bodyBytes, 0x5a);
   const queues = 8;
   // Messages are prepared up front so the figure measures the store, not the test's allocations.
   const prepared = Array.from({ length: Math.min(count, 4096) }, (_, i) => message(body, i, i % queues));
   let next = 0;
   let failed: PutMessageResult | undefined;
-  let limit = Math.min(20_000, Math.floor(count / 10)); // untimed warm-up: JIT and first page faults
+  let limit = warmupCount(count); // untimed: JIT and first page faults
   const worker = async () => {
     while (next < limit) {
       const i = next++;
@@ -115,11 +142,14 @@ async function appendRun(name: string, store: MessageStore, bodyBytes: number, c
   await Promise.all(Array.from({ length: concurrency }, worker));
   next = 0;
   limit = count;
+  const cpuStart = threadCpuNs();
   const start = process.hrtime.bigint();
   await profiled(name, () => Promise.all(Array.from({ length: concurrency }, worker)));
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpuEnd = threadCpuNs();
   if (failed) throw new Error(`append failed: ${failed.status}`);
-  return { seconds, bytes: count * bodyBytes };
+  const mainThreadCpuSeconds = cpuStart === undefined || cpuEnd === undefined ? undefined : (cpuEnd - cpuStart) / 1e9;
+  return { seconds, bytes: count * bodyBytes, mainThreadCpuSeconds };
 }
 
 async function readRun(store: MessageStore, count: number): Promise<{ seconds: number; bytes: number; read: number }> {
@@ -176,7 +206,7 @@ async function main(): Promise<void> {
       const r = await appendRun(name, store, bodyBytes, n, 256);
       report({ name, messages: n, ...r });
       if (bodyBytes === 1024 && wanted(readName)) {
-        const read = await readRun(store, n + Math.min(20_000, Math.floor(n / 10)));
+        const read = await readRun(store, n + warmupCount(n));
         report({ name: readName, messages: read.read, seconds: read.seconds, bytes: read.bytes });
       }
       await store.close();
