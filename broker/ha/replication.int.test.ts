@@ -2,12 +2,12 @@
  * Replication between real brokers in-process: a real name server, two or three Broker instances on
  * loopback (controller role source, roles set over the HTTP admin API), real remoting clients.
  */
-import { GetRouteInfoRequestHeader, RequestCode, ResponseCode, makeRequest, parseTopicRouteData } from '../../protocol';
+import { GetRouteInfoRequestHeader, PullSysFlag, RequestCode, ResponseCode, makeRequest, parseTopicRouteData } from '../../protocol';
 import { RemotingClient } from '../../remoting';
 import type { Nameserver } from '../../nameserver';
 import { startNameserver } from '../../nameserver';
 import { cleanupTempDirs, tempDir } from '../../testing/temp';
-import { decodeOffsetMsgId } from '../../message';
+import { decodeOffsetMsgId, decodeRecords } from '../../message';
 import type { HaNode } from './test-kit';
 import { HoldingProxy, getStatus, queueMaxOffsets, sameLog, send, sendMany, setRole, startHaBroker, until } from './test-kit';
 
@@ -91,8 +91,14 @@ describe('replication between brokers', () => {
     // The route lists the master as 0 and the slave under its own id.
     await until(async () => Object.keys(await routeAddrs(TOPIC)).length === 2, 'both brokers in the route');
     expect(await routeAddrs(TOPIC)).toEqual({ 0: a.addr, 2: b.addr });
-    // A slave refuses writes.
+    // A slave refuses writes and serves pulls.
     expect((await send(client, b.addr, TOPIC, Buffer.from('x'))).code).toBe(ResponseCode.SERVICE_NOT_AVAILABLE);
+    const pull = makeRequest(RequestCode.PULL_MESSAGE, {
+      extFields: { consumerGroup: 'G_HA', topic: TOPIC, queueId: '1', queueOffset: '240', maxMsgNums: '32', sysFlag: String(PullSysFlag.SUBSCRIPTION), commitOffset: '0', suspendTimeoutMillis: '1000', subscription: '*', subVersion: '0' },
+    });
+    const pulled = await client.invoke(b.addr, pull, 5000);
+    expect(pulled.ok && pulled.value.code).toBe(ResponseCode.SUCCESS);
+    expect(pulled.ok && decodeRecords(pulled.value.body!).map((m) => m.queueOffset)).toEqual([240, 241, 242, 243, 244, 245, 246, 247, 248, 249]);
   });
 
   it('a master that meets a newer epoch in a slave handshake stops writes at once', async () => {

@@ -179,8 +179,15 @@ export class ReplicationService {
     return ok(undefined);
   }
 
-  /** Applies a role command after the ones before it. */
+  /**
+   * Applies a role command after the ones before it. A command with a newer epoch stops this
+   * master's writes at once, before waiting for its turn.
+   */
   setRole(command: RoleCommand, sameEpochAllowed = false): Promise<Result<void, RoleError>> {
+    if (this.role === Role.MASTER && this.writable && command.epoch > this.currentEpoch()) {
+      this.writable = false;
+      this.waiters.abandonAll();
+    }
     const run = this.transitions.then(() => (command.role === 'master' ? this.becomeMaster(command, sameEpochAllowed) : this.becomeSlave(command)));
     this.transitions = run.catch(() => undefined);
     return run;
