@@ -9,7 +9,7 @@
 # fio) unless SKIP_INSTALL=1, and npm installs their clients into $PEERS_BENCH_DIR (/tmp/peers-bench).
 #
 # Environment: PEERS_DIR (default <repo>/../shared/perf/peers), SYSTEMS, REPS, RC_NAMESRV_PORT (29876),
-# RC_BROKER_PORT (30911), RC_PULL_BATCH (32), KEEP_COPY=1 keeps the temp copy; everything else
+# RC_BROKER_PORT (30911), RC_PULL_BATCH (128), KEEP_COPY=1 keeps the temp copy; everything else
 # (SKIP_PHYSICAL, SKIP_INSTALL, COUNT, ...) is run-all.sh's.
 set -euo pipefail
 

@@ -26,7 +26,7 @@ const NAMESRV = `127.0.0.1:${process.env.RC_NAMESRV_PORT || 29876}`;
 const BROKER = `127.0.0.1:${process.env.RC_BROKER_PORT || 30911}`;
 const TOPIC = process.env.RC_TOPIC || 'bench-topic';
 const QUEUES = +(process.env.RC_QUEUES || 8);
-const PULL_BATCH = +(process.env.RC_PULL_BATCH || 32);
+const PULL_BATCH = +(process.env.RC_PULL_BATCH || 128); // as bench:macro (see bench/README.md)
 const TIMEOUT_MS = 5000;
 
 async function withRemoting(fn) {
