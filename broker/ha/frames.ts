@@ -268,18 +268,18 @@ function decodeJsonFrame(type: 1 | 2 | 3 | 7, frame: Buffer): Result<HaFrame, st
     const n = numbers(o, ['protocol', 'brokerId', 'roleEpoch', 'maxOffset', 'segmentBytes']);
     if (!n.ok) return n;
     if (typeof o.brokerName !== 'string' || typeof o.brokerAddr !== 'string') return err('HELLO needs brokerName and brokerAddr');
-    const hello: Hello = { ...n.value, brokerName: o.brokerName, brokerAddr: o.brokerAddr, entries: entries.value } as Hello;
+    const hello: Hello = { ...n.value, brokerName: o.brokerName, brokerAddr: o.brokerAddr, entries: entries.value };
     return ok({ type, hello });
   }
   const n = numbers(o, ['epoch', 'maxOffset', 'minOffset', 'truncateTo', 'confirmedOffset']);
   if (!n.ok) return n;
   if (typeof o.brokerAddr !== 'string') return err('WELCOME needs brokerAddr');
-  const welcome: Welcome = { ...n.value, brokerAddr: o.brokerAddr, entries: entries.value } as Welcome;
+  const welcome: Welcome = { ...n.value, brokerAddr: o.brokerAddr, entries: entries.value };
   return ok({ type, welcome });
 }
 
-function numbers(o: Record<string, unknown>, keys: readonly string[]): Result<Record<string, number>, string> {
-  const out: Record<string, number> = {};
+function numbers<K extends string>(o: Record<string, unknown>, keys: readonly K[]): Result<Record<K, number>, string> {
+  const out = {} as Record<K, number>;
   for (const key of keys) {
     const v = o[key];
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) return err(`${key} must be a non-negative integer`);
