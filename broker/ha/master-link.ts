@@ -110,6 +110,12 @@ export class SlaveConnection {
     this.socket.destroy();
   }
 
+  /** Shutdown: gone now, refusal in flight or not. */
+  destroy(): void {
+    this.state = 'closed';
+    this.socket.destroy();
+  }
+
   refuse(reason: RefuseReason, message: string): void {
     this.hooks.warn('refusing a slave', { slave: this.hello?.brokerAddr ?? this.remoteAddress, reason, message });
     this.socket.end(encodeRefuse({ reason, message }));
@@ -290,6 +296,7 @@ export class HaServer {
   async close(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.closeAll('broker closing');
+    for (const c of this.connections) c.destroy();
     const server = this.server;
     this.server = undefined;
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -180,8 +180,9 @@ export class SlaveLink {
       this.fail(`master silent for ${Math.round(now - this.lastReceivedMs)} ms`);
       return;
     }
-    // The ACK doubles as the slave's heartbeat; it is sent only once the master expects ACKs.
-    if (this.state === 'transfer' && this.queuedFrames === 0) socket.write(encodeAck(this.deps.log.commitLogMaxOffset));
+    // The ACK doubles as the slave's heartbeat, sent once the master expects ACKs, also while a slow
+    // append (a segment being allocated) holds the queue: the master must not think the slave dead.
+    if (this.state === 'transfer') socket.write(encodeAck(this.deps.log.commitLogMaxOffset));
   }
 
   private onData(socket: net.Socket, chunk: Buffer): void {
