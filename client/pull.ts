@@ -1,6 +1,6 @@
 /**
  * PULL_MESSAGE (FACTS 4.3-4.5): building the request and reading the answer. The body is the stored
- * records back to back (the commit-log format), decoded with message/'s codec; the client re-checks
+ * records back to back (the commit-log format), read lazily by pulled-message.ts; the client re-checks
  * tags (tag codes are hashes and can collide) and inflates compressed bodies.
  *
  * Status mapping, as the Java client: 0 FOUND, 19 NO_NEW_MSG (long poll expired), 20 NO_MATCHED_MSG
@@ -9,12 +9,14 @@
  */
 import { inflateSync } from 'node:zlib';
 import type { DecodedMessage } from '../message';
-import { SysFlag, checkRecord, decodeRecord, decodeRecords, formatHostAddress } from '../message';
+import { SysFlag, checkRecord, formatHostAddress } from '../message';
 import { PullMessageRequestHeader, PullMessageResponseHeader, PullSysFlag, RequestCode, ResponseCode, makeRequest } from '../protocol';
 import type { RemotingClient } from '../remoting';
 import { BrokerError, ClientError, ClientErrorCode } from './errors';
 import { invoke } from './rpc';
+import { decodePullBody } from './pulled-message';
 import type { TagFilter } from './tags';
+import { SUBSCRIBE_ALL } from './tags';
 import type { MessageQueue, ReceivedMessage } from './types';
 
 export const PullStatus = {
@@ -93,38 +95,32 @@ export async function pullMessages(remoting: RemotingClient, addr: string, param
   const { nextBeginOffset, minOffset, maxOffset, suggestWhichBrokerId } = header.value;
   const base = { status, nextBeginOffset, minOffset, maxOffset, suggestWhichBrokerId };
   if (status !== PullStatus.FOUND || response.body === undefined) return { ...base, messages: [] };
-  const decoded = decodeBody(response.body, params.checkBodyCrc === true);
-  const messages: ReceivedMessage[] = [];
-  let last = params.offset - 1;
-  for (const record of decoded.records) {
-    // Keep only what this pull asked for, in order; a misbehaving broker must not confuse offset tracking.
-    if (record.queueOffset <= last || record.queueOffset >= nextBeginOffset || record.queueId !== params.queue.queueId) continue;
-    last = record.queueOffset;
-    const message = toReceivedMessage(record, params.queue);
-    if (params.filter.matches(message.tags)) messages.push(message);
-  }
-  const corruption = decoded.error === undefined ? undefined : new ClientError(ClientErrorCode.CORRUPT_MESSAGE, `${what}: ${decoded.error}`);
-  return corruption === undefined ? { ...base, messages } : { ...base, messages, corruption };
+  const filter = params.filter;
+  const decoded = decodePullBody(response.body, {
+    after: params.offset - 1,
+    before: nextBeginOffset,
+    queue: params.queue,
+    matches: filter.expression === SUBSCRIBE_ALL ? undefined : (tag) => filter.matches(tag),
+    checkCrc: params.checkBodyCrc === true,
+  });
+  const messages: ReceivedMessage[] = decoded.messages;
+  if (decoded.damagedAt < 0) return { ...base, messages };
+  const why = describeDamage(response.body, decoded.damagedAt, params.checkBodyCrc === true);
+  return { ...base, messages, corruption: new ClientError(ClientErrorCode.CORRUPT_MESSAGE, `${what}: record at byte ${decoded.damagedAt} of the pull body is damaged: ${why}`) };
 }
 
-/** Decodes records; on damage keeps the intact prefix and says what went wrong. */
-function decodeBody(body: Buffer, checkBodyCrc: boolean): { records: DecodedMessage[]; error?: string } {
-  try {
-    return { records: decodeRecords(body, { checkBodyCrc }) };
-  } catch {
-    // Slow path, only for damaged bodies: find where the damage starts.
-    const records: DecodedMessage[] = [];
-    let offset = 0;
-    while (offset < body.length) {
-      const check = checkRecord(body, offset, body.length - offset, { checkBodyCrc, requireRecordCrc: false });
-      if (check.kind !== 'record') {
-        const why = check.kind === 'invalid' ? check.reason : check.kind === 'incomplete' ? `truncated (needs ${check.needBytes} bytes)` : 'unexpected end-of-segment marker';
-        return { records, error: `record at byte ${offset} of the pull body is damaged: ${why}` };
-      }
-      records.push(decodeRecord(body, offset));
-      offset += check.size;
-    }
-    return { records };
+/** Slow path, only for damaged bodies: what is wrong with the record at `offset`. */
+function describeDamage(body: Buffer, offset: number, checkBodyCrc: boolean): string {
+  const check = checkRecord(body, offset, body.length - offset, { checkBodyCrc, requireRecordCrc: false });
+  switch (check.kind) {
+    case 'invalid':
+      return check.reason;
+    case 'incomplete':
+      return `truncated (needs ${check.needBytes} bytes)`;
+    case 'blank':
+      return 'unexpected end-of-segment marker';
+    case 'record':
+      return 'its length fields do not add up';
   }
 }
 
