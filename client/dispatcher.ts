@@ -58,6 +58,7 @@ export class ConsumeDispatcher {
   private readonly blocked = new Set<ProcessQueue>();
   private running = 0;
   private stopped = false;
+  private pumping = false;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private idleWaiters: (() => void)[] = [];
 
@@ -122,8 +123,15 @@ export class ConsumeDispatcher {
   }
 
   private pump(): void {
-    if (this.options.orderly) this.pumpOrderly();
-    else this.pumpConcurrent();
+    // A synchronous handler finishes inside start(), which pumps again: the outer call keeps going instead of recursing.
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      if (this.options.orderly) this.pumpOrderly();
+      else this.pumpConcurrent();
+    } finally {
+      this.pumping = false;
+    }
   }
 
   private pumpConcurrent(): void {
@@ -160,20 +168,27 @@ export class ConsumeDispatcher {
     }
   }
 
+  /** Runs the handler; a synchronous one (no promise returned) is settled at once, without a microtask hop. */
   private start(delivery: Delivery): void {
     this.running++;
-    void this.run(delivery);
+    let result: Promise<void> | void;
+    try {
+      result = delivery.handler(delivery.message, { attempt: delivery.attempt, queue: delivery.pq.queue });
+    } catch (error) {
+      this.finish(delivery, false, error);
+      return;
+    }
+    if (result !== undefined && result !== null && typeof (result as Partial<PromiseLike<void>>).then === 'function') {
+      (result as PromiseLike<void>).then(
+        () => this.finish(delivery, true, undefined),
+        (error: unknown) => this.finish(delivery, false, error),
+      );
+    } else {
+      this.finish(delivery, true, undefined);
+    }
   }
 
-  private async run(delivery: Delivery): Promise<void> {
-    let failure: unknown;
-    let ok = true;
-    try {
-      await delivery.handler(delivery.message, { attempt: delivery.attempt, queue: delivery.pq.queue });
-    } catch (error) {
-      ok = false;
-      failure = error;
-    }
+  private finish(delivery: Delivery, ok: boolean, failure: unknown): void {
     this.running--;
     const retrying = ok ? (this.options.done(delivery), false) : this.handleFailure(delivery, failure);
     if (!retrying) this.laneFinished(delivery.pq);

@@ -35,27 +35,41 @@ interface Entry {
   readonly queue: MessageQueue;
   offset: number;
   dirty: boolean;
+  /** False once removed: a stale identity-cache hit must not revive it. */
+  live: boolean;
 }
 
 abstract class MemoryOffsets {
   protected readonly entries = new Map<string, Entry>();
+  /** `update` runs on every acknowledgement with the same queue objects: find the entry without building its key. */
+  private readonly byQueue = new WeakMap<MessageQueue, Entry>();
 
   read(queue: MessageQueue): number | undefined {
     return this.entries.get(queueKey(queue))?.offset;
   }
 
   update(queue: MessageQueue, offset: number): void {
-    const key = queueKey(queue);
-    const entry = this.entries.get(key);
-    if (entry === undefined) this.entries.set(key, { queue, offset, dirty: true });
-    else if (entry.offset !== offset) {
+    let entry = this.byQueue.get(queue);
+    if (entry === undefined || !entry.live) {
+      const key = queueKey(queue);
+      entry = this.entries.get(key);
+      if (entry === undefined) {
+        entry = { queue, offset, dirty: true, live: true };
+        this.entries.set(key, entry);
+      }
+      this.byQueue.set(queue, entry);
+    }
+    if (entry.offset !== offset) {
       entry.offset = offset;
       entry.dirty = true;
     }
   }
 
   remove(queue: MessageQueue): void {
-    this.entries.delete(queueKey(queue));
+    const key = queueKey(queue);
+    const entry = this.entries.get(key);
+    if (entry !== undefined) entry.live = false;
+    this.entries.delete(key);
   }
 }
 

@@ -36,14 +36,22 @@ export class OffsetTracker {
    * next pull starts.
    */
   onPulled(offsets: readonly number[], nextBeginOffset: number): void {
-    let last = this.outstanding.length > this.head ? this.outstanding[this.outstanding.length - 1]! : -1;
-    for (const offset of offsets) {
-      assert(offset > last, `pulled offsets must ascend: ${offset} after ${last}`);
-      assert(offset < nextBeginOffset, `pulled offset ${offset} is not below nextBeginOffset ${nextBeginOffset}`);
-      this.outstanding.push(offset);
-      last = offset;
-    }
+    for (const offset of offsets) this.push(offset, nextBeginOffset);
     this.nextPullOffset = nextBeginOffset;
+  }
+
+  /** `onPulled` with the offsets of `messages`, without building an array of them. */
+  onPulledMessages(messages: readonly { readonly queueOffset: number }[], nextBeginOffset: number): void {
+    for (let i = 0; i < messages.length; i++) this.push(messages[i]!.queueOffset, nextBeginOffset);
+    this.nextPullOffset = nextBeginOffset;
+  }
+
+  private push(offset: number, nextBeginOffset: number): void {
+    const last = this.outstanding.length > this.head ? this.outstanding[this.outstanding.length - 1]! : -1;
+    // Messages are built only on failure: this runs once per message.
+    if (!(offset > last)) assert(false, `pulled offsets must ascend: ${offset} after ${last}`);
+    if (!(offset < nextBeginOffset)) assert(false, `pulled offset ${offset} is not below nextBeginOffset ${nextBeginOffset}`);
+    this.outstanding.push(offset);
   }
 
   /** Marks one delivered offset done; returns false when it was not outstanding (already acked or reset). */

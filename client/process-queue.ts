@@ -6,9 +6,12 @@
 import type { Subscription } from './consumer-api';
 import { OffsetTracker } from './offset-tracker';
 import type { MessageQueue } from './types';
+import { queueKey } from './types';
 
 export class ProcessQueue {
   readonly tracker: OffsetTracker;
+  /** `queueKey(queue)`, built once: acknowledgements look the queue up by it. */
+  readonly key: string;
   suggestedBrokerId = 0;
   loop: Promise<void> | undefined;
   /** Ordered consumption: monotonic ms until which this member's broker lock on the queue counts as held. */
@@ -22,6 +25,7 @@ export class ProcessQueue {
     startOffset: number,
   ) {
     this.tracker = new OffsetTracker(startOffset);
+    this.key = queueKey(queue);
   }
 
   get dropped(): boolean {

@@ -88,7 +88,7 @@ async function handleResult(pq: ProcessQueue, host: PullLoopHost, result: PullRe
       const last = messages.length > 0 ? messages[messages.length - 1]!.queueOffset + 1 : pq.tracker.nextOffset;
       // After damage, pull again from the first damaged record rather than skip past it.
       const next = result.corruption === undefined ? result.nextBeginOffset : last;
-      pq.tracker.onPulled(messages.map((m) => m.queueOffset), Math.max(next, pq.tracker.nextOffset));
+      pq.tracker.onPulledMessages(messages, Math.max(next, pq.tracker.nextOffset));
       host.deliver(pq, messages);
       host.pulled(pq);
       if (result.corruption !== undefined) {

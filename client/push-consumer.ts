@@ -415,7 +415,7 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
     const pq = delivery.pq;
     // Acknowledgements still count after pulling stopped (shutdown waits for handlers, then commits);
     // a queue already released to another member was settled when it was released.
-    if (!pq.tracker.ack(delivery.message.queueOffset) || this.queues.get(queueKey(pq.queue)) !== pq) return;
+    if (!pq.tracker.ack(delivery.message.queueOffset) || this.queues.get(pq.key) !== pq) return;
     this.inflightTotal--;
     this.offsets.update(pq.queue, pq.tracker.committableOffset());
     if (pq.isSleeping && !this.overLimit(pq)) pq.wake();
