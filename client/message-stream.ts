@@ -65,6 +65,7 @@ export class MessageStream implements AsyncIterableIterator<ReceivedMessage> {
   private waiters: Waiter[] = [];
   private last: { message: ReceivedMessage; pq: ProcessQueue } | undefined;
   private opening: Promise<void> | undefined;
+  private opened = false;
   private isClosed = false;
   private resolveClosed: () => void = () => undefined;
   private readonly autoCommit: boolean;
@@ -84,14 +85,21 @@ export class MessageStream implements AsyncIterableIterator<ReceivedMessage> {
     return this;
   }
 
-  async next(): Promise<IteratorResult<ReceivedMessage>> {
-    this.opening ??= this.open();
-    await this.opening;
+  next(): Promise<IteratorResult<ReceivedMessage>> {
+    // Once open, a buffered message is handed out without the extra await of an async method.
+    if (this.opened) return this.nextOpen();
+    this.opening ??= this.open().then(() => {
+      this.opened = true;
+    });
+    return this.opening.then(() => this.nextOpen());
+  }
+
+  private nextOpen(): Promise<IteratorResult<ReceivedMessage>> {
     if (this.autoCommit && this.last !== undefined) this.acknowledge(this.last.message, this.last.pq);
     this.last = undefined;
     const item = this.take();
-    if (item !== undefined) return { done: false, value: item };
-    if (this.isClosed) return { done: true, value: undefined };
+    if (item !== undefined) return Promise.resolve({ done: false, value: item });
+    if (this.isClosed) return Promise.resolve({ done: true, value: undefined });
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
@@ -196,7 +204,7 @@ export class MessageStream implements AsyncIterableIterator<ReceivedMessage> {
   }
 
   private acknowledge(message: ReceivedMessage, pq: ProcessQueue): void {
-    if (this.readers.get(queueKey(pq.queue)) !== pq || !pq.tracker.ack(message.queueOffset)) return;
+    if (this.readers.get(pq.key) !== pq || !pq.tracker.ack(message.queueOffset)) return;
     this.host.offsets.update(pq.queue, pq.tracker.committableOffset());
     if (pq.isSleeping && !this.overLimit(pq)) pq.wake();
   }
