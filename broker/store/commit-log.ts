@@ -5,6 +5,8 @@ import type { Result } from '../../stdx';
 import * as codec from '../../message';
 import type { FileError, MappedFile, MappedFileFactory } from './io/mapped-file';
 import { listOffsetFiles, offsetFileName, removeFile } from './files';
+import { TouchAhead } from './touch-ahead';
+import type { TouchTarget } from './touch-ahead';
 
 // Read once at load, not through the import on every append (see appender.ts).
 const { writeBlankMarker, BLANK_MARKER_BYTES } = codec;
@@ -28,8 +30,9 @@ export type CommitLogLoadError =
  * never spans segments: when one does not fit, an 8-byte blank marker fills the segment's end and
  * the record goes to the start of the next (RocketMQ's rule, FACTS 1.3).
  *
- * The next segment is allocated and pre-touched in the background as soon as the current one is
- * taken into use, so a rollover does not wait for the disk.
+ * The next segment is allocated in the background as soon as the current one is taken into use,
+ * so a rollover does not wait for the disk; with `pretouch`, the pages just ahead of the write
+ * offset (into the next segment near the end of one) are mapped in the background too.
  */
 export class CommitLog {
   private readonly segments: Segment[] = [];
@@ -41,14 +44,18 @@ export class CommitLog {
   /** The fill of the append in progress; `fillAtWriteOffset` (bound once) forwards to it. */
   private pendingFill: ((target: Buffer, position: number, commitLogOffset: number) => void) | undefined;
   private readonly fillAtWriteOffset = (target: Buffer, offset: number): void => this.pendingFill!(target, offset, this.writeOffsetValue);
+  /** The next segment, allocated in the background and not taken into use yet. */
+  private nextSegment: Segment | undefined;
+  private readonly touch: TouchAhead | undefined;
 
   constructor(
     readonly dir: string,
     readonly segmentBytes: number,
     private readonly files: MappedFileFactory,
-    private readonly pretouch: boolean,
+    pretouch: boolean,
   ) {
     assert(Number.isSafeInteger(segmentBytes) && segmentBytes > BLANK_MARKER_BYTES, 'segment size too small');
+    this.touch = pretouch ? new TouchAhead(() => this.writeOffsetValue, (offset) => this.touchTarget(offset)) : undefined;
   }
 
   /**
@@ -163,6 +170,7 @@ export class CommitLog {
           this.pendingFill = undefined;
         }
         this.writeOffsetValue += length;
+        this.touch?.advance();
         return commitLogOffset;
       }
       const remaining = this.segmentBytes - position;
@@ -198,6 +206,15 @@ export class CommitLog {
   }
 
   /**
+   * With `pretouch`, maps the rest of the segment appends go to now and resolves when done (the
+   * store's open: nothing is appending yet); later pages are touched a window ahead of appends.
+   */
+  async prefaultCurrentSegment(): Promise<void> {
+    const target = this.touchTarget(this.writeOffsetValue);
+    if (this.touch && target) await this.touch.touchRest(target);
+  }
+
+  /**
    * Cuts the log at `offset`: later segments are deleted and the rest of the containing segment is
    * zeroed, so stale records behind the cut can never be revived.
    */
@@ -218,6 +235,7 @@ export class CommitLog {
     }
     this.writeOffsetValue = this.segments.length === 0 ? offset : Math.max(offset, this.segments[0]!.baseOffset);
     this.flushedOffsetValue = Math.min(this.flushedOffsetValue, this.writeOffsetValue);
+    this.touch?.reset(this.writeOffsetValue);
     this.dropAllocationBeyond();
   }
 
@@ -271,6 +289,7 @@ export class CommitLog {
   }
 
   async close(): Promise<void> {
+    this.touch?.stop();
     const pending = this.allocation;
     this.allocation = null;
     if (pending) {
@@ -295,6 +314,7 @@ export class CommitLog {
     const last = this.segments[this.segments.length - 1];
     assert(!last || last.baseOffset + this.segmentBytes === seg.baseOffset, 'segments must be contiguous');
     this.segments.push(seg);
+    if (this.nextSegment === seg) this.nextSegment = undefined;
     seg.file.advise('sequential');
     // Start allocating the following segment now so the next rollover finds it ready.
     void this.allocate(seg.baseOffset + this.segmentBytes);
@@ -303,16 +323,31 @@ export class CommitLog {
   private allocate(base: number): Promise<Result<Segment, FileError>> {
     if (this.allocation && this.allocationBase === base) return this.allocation;
     const file = path.join(this.dir, offsetFileName(base));
-    const promise = this.files.open(file, this.segmentBytes, { create: true, pretouch: this.pretouch }).then((r) => {
+    // Pages are touched ahead of the write offset (TouchAhead), not all at allocation.
+    const promise = this.files.open(file, this.segmentBytes, { create: true }).then((r) => {
       if (this.allocation === promise && !r.ok) this.allocation = null; // let the next call retry
-      return r.ok ? ok({ baseOffset: base, file: r.value }) : r;
+      if (!r.ok) return r;
+      const seg: Segment = { baseOffset: base, file: r.value };
+      if (this.allocation === promise) {
+        this.nextSegment = seg;
+        this.touch?.advance();
+      }
+      return ok(seg);
     });
     this.allocation = promise;
     this.allocationBase = base;
     return promise;
   }
 
+  /** The file and position of `offset` for TouchAhead: a segment in use or the allocated next one. */
+  private touchTarget(offset: number): TouchTarget | undefined {
+    const seg = this.segmentFor(offset) ?? (this.nextSegment && offset >= this.nextSegment.baseOffset ? this.nextSegment : undefined);
+    if (!seg || seg.file.closed || offset >= seg.baseOffset + this.segmentBytes) return undefined;
+    return { file: seg.file, position: offset - seg.baseOffset, segmentEnd: seg.baseOffset + this.segmentBytes };
+  }
+
   private dropAllocationBeyond(): void {
+    this.nextSegment = undefined;
     const pending = this.allocation;
     if (!pending) return;
     this.allocation = null;

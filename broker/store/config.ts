@@ -28,7 +28,11 @@ export interface StoreConfig {
    * corrupted byte anywhere in a record, not only in its body.
    */
   readonly recordCrc: boolean;
-  /** Touch every page of a new segment before it is used, so appends never fault on cold pages. */
+  /**
+   * Map the commit-log pages just ahead of the write offset in the background (a 64 MiB window,
+   * into the next segment near the end of one), so appends rarely stall on a page fault that must
+   * allocate and zero a page. mmap mode only.
+   */
   readonly pretouchSegments: boolean;
   readonly indexEnabled: boolean;
   readonly indexMaxHashSlots: number;

@@ -139,6 +139,7 @@ export class MessageStore {
     // Allocate (and pre-touch) the segment appends go to now, not on the first put.
     const ready = await this.commitLog.ensureSegment();
     if (!ready.ok) this.events.warn('cannot allocate a commit-log segment at open; appends will report DISK_FULL until space returns', { error: ready.error });
+    else await this.commitLog.prefaultCurrentSegment();
     this.flushService.start();
     this.logicsTimer = setInterval(() => void this.flushLogics(), this.config.flushConsumeQueueIntervalMs);
     this.logicsTimer.unref();

@@ -66,6 +66,14 @@ export interface MappedFile {
   /** Access-pattern hint over [position, position + length); a no-op where unsupported. */
   advise(advice: FileAdvice, position?: number, length?: number): void;
 
+  /**
+   * Maps the pages of [position, position + length) into memory off the event loop (reading one
+   * byte per page: nothing is dirtied), so that writes there do not stall on a page fault that
+   * must first allocate and zero the page. Optional: only implementations where writes go
+   * through memory have it (mmap). Resolves when done; a closed file resolves at once.
+   */
+  prefault?(position: number, length: number): Promise<void>;
+
   /** Pins the file open (returns false if already closed). Every successful hold needs one release. */
   hold(): boolean;
   release(): void;

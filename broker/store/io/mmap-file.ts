@@ -170,6 +170,13 @@ export class MmapMappedFile implements MappedFile {
     this.native.madvise(this.mapping, position, span, this.native.advice[ADVICE[advice]]);
   }
 
+  prefault(position: number, length: number): Promise<void> {
+    assertRange(this.sizeBytes, position, length);
+    // The hold keeps the mapping until the pool thread is done with it.
+    if (length === 0 || !this.life.hold()) return Promise.resolve();
+    return this.native.pretouchAsync(this.mapping, position, length).finally(() => this.life.release());
+  }
+
   hold(): boolean {
     return this.life.hold();
   }
