@@ -67,7 +67,10 @@ export interface ProducerOptions {
   readonly autoCreateTopic?: boolean;
   readonly routeRefreshIntervalMs?: number;
   readonly heartbeatIntervalMs?: number;
-  /** Header encoding of requests: `json` (default) or RocketMQ's binary `rocketmq`. */
+  /**
+   * Header encoding of requests: RocketMQ's binary `rocketmq` (default; RocketMQ 4.x/5.x brokers and
+   * ours read it, and it is cheaper to write and to answer) or `json`.
+   */
   readonly serializeType?: 'json' | 'rocketmq';
   readonly clock?: Clock;
 }
@@ -138,7 +141,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     this.maxPending = positive('maxPendingSends', options.maxPendingSends ?? DEFAULTS.maxPendingSends);
     this.remoting = new RemotingClient({
       clock: this.clock,
-      serializeType: options.serializeType === 'rocketmq' ? SerializeType.ROCKETMQ : SerializeType.JSON,
+      serializeType: options.serializeType === 'json' ? SerializeType.JSON : SerializeType.ROCKETMQ,
     });
     this.routes = new RouteCache(this.remoting, {
       namesrvAddrs,
