@@ -44,6 +44,7 @@ export async function runBroker(argv: readonly string[], env: NodeJS.ProcessEnv)
     brokerId: config.brokerId,
     brokerAddr: started.value.brokerAddr,
     remotingPort: started.value.remotingPort,
+    haPort: started.value.haPort,
     httpPort: started.value.httpPort,
     storeDir: config.storePathRootDir,
   });

@@ -39,6 +39,7 @@ export function buildProgram(deps: CliDeps, state: ProgramState): Command {
     .option('--cluster-name <name>', 'cluster name brokers register under')
     .option('--groups <n>', 'broker groups (broker-a, broker-b, ...), one master each', '1')
     .addOption(new Option('--replicas <n>', 'processes per broker group (master + slaves)').default('1').hideHelp())
+    .addOption(new Option('--replication <mode>', 'replicated groups: async or sync (acknowledge once a slave holds the message)').hideHelp())
     .option('--restart', 'restart a process that dies (backoff; gives up after 5 restarts in 60 s) instead of stopping the cluster')
     .addOption(new Option('--launch <mode>', 'run servers from dist/ or from TypeScript sources').choices(LaunchModes).default('auto'))
     .option('--ready-timeout <seconds>', 'how long each process may take to become ready', String(UP_DEFAULTS.readyTimeoutS))

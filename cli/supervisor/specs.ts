@@ -45,7 +45,12 @@ export interface ClusterLayout {
   /** Processes per group: 1 = master only; more adds slaves with brokerId 1, 2... */
   readonly replicasPerGroup: number;
   readonly restart: RestartPolicy;
+  /** Replicated groups only: how a master acknowledges sends (broker default async). */
+  readonly replicationMode?: ReplicationMode;
 }
+
+export const ReplicationModes = ['async', 'sync'] as const;
+export type ReplicationMode = (typeof ReplicationModes)[number];
 
 export const DEFAULT_CLUSTER_NAME = 'DefaultCluster';
 /** Groups are named by letter, as RocketMQ's samples do; 26 is far beyond a laptop cluster. */
@@ -83,6 +88,7 @@ export function buildProcessSpecs(layout: ClusterLayout): ProcessSpec[] {
   ];
   const namesrvAddr = nameserverAddress(layout);
   let brokerIndex = 0;
+  const replicated = layout.replicasPerGroup > 1;
   // Masters of every group first, then slaves: a slave's master is serving when the slave starts.
   for (let replica = 0; replica < layout.replicasPerGroup; replica++) {
     for (let group = 0; group < layout.brokerGroups; group++) {
@@ -90,11 +96,13 @@ export function buildProcessSpecs(layout: ClusterLayout): ProcessSpec[] {
       const name = `${brokerName}-${replica}`;
       const ports = brokerPorts(layout.basePort, brokerIndex++);
       const storeDir = path.join(layout.dataDir, name);
+      const args = brokerArgs({ host: layout.host, ...ports, clusterName: layout.clusterName, brokerName, brokerId: replica, namesrvAddr, storeDir });
       specs.push({
         name,
+        // For a replicated group this is the starting layout only: the controller decides roles.
         role: replica === 0 ? 'master' : 'slave',
         entry: 'broker',
-        args: brokerArgs({ host: layout.host, ...ports, clusterName: layout.clusterName, brokerName, brokerId: replica, namesrvAddr, storeDir }),
+        args: replicated ? [...args, ...controlledBrokerArgs(layout.replicationMode)] : args,
         env: {},
         readyMessage: READY_MESSAGES.broker,
         logFile: path.join(logsDir, `${name}.log`),
@@ -106,4 +114,41 @@ export function buildProcessSpecs(layout: ClusterLayout): ProcessSpec[] {
     }
   }
   return specs;
+}
+
+/** A broker of a replicated group waits for the controller's role and never takes one on its own. */
+function controlledBrokerArgs(mode: ReplicationMode | undefined): string[] {
+  return ['--role-source', 'controller', ...(mode !== undefined ? ['--replication-mode', mode] : [])];
+}
+
+/** What the controller host needs of one broker process. */
+export interface ControlledReplica {
+  readonly replicaId: string;
+  readonly group: string;
+  readonly httpUrl: string;
+  readonly address: string;
+  readonly haAddress: string;
+  readonly slaveBrokerId: number;
+}
+
+/**
+ * The brokers of replicated groups, as the controller host sees them. The id a replica registers
+ * with as a slave is its config brokerId, except replica 0 (brokerId 0 is the master's), which takes
+ * the first id no other replica has.
+ */
+export function controlledReplicas(specs: readonly ProcessSpec[], layout: Pick<ClusterLayout, 'host' | 'replicasPerGroup'>): ControlledReplica[] {
+  if (layout.replicasPerGroup < 2) return [];
+  return specs.flatMap((s) => {
+    if (s.broker === undefined || s.ports.haPort === undefined) return [];
+    return [
+      {
+        replicaId: s.name,
+        group: s.broker.brokerName,
+        httpUrl: `http://${layout.host}:${s.ports.httpPort}`,
+        address: `${layout.host}:${s.ports.remotingPort}`,
+        haAddress: `${layout.host}:${s.ports.haPort}`,
+        slaveBrokerId: s.broker.brokerId === 0 ? layout.replicasPerGroup : s.broker.brokerId,
+      },
+    ];
+  });
 }

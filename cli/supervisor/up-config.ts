@@ -12,7 +12,8 @@ import { LaunchModes } from './launch';
 import { numberField } from './log-lines';
 import { DEFAULT_BASE_PORT, checkBasePort } from './ports';
 import type { ClusterLayout, ProcessSpec } from './specs';
-import { DEFAULT_CLUSTER_NAME, MAX_BROKER_GROUPS, MAX_REPLICAS_PER_GROUP } from './specs';
+import type { ReplicationMode } from './specs';
+import { DEFAULT_CLUSTER_NAME, MAX_BROKER_GROUPS, MAX_REPLICAS_PER_GROUP, ReplicationModes } from './specs';
 
 export interface UpFlags {
   readonly dataDir?: string;
@@ -22,6 +23,7 @@ export interface UpFlags {
   readonly groups?: string;
   readonly replicas?: string;
   readonly restart?: boolean;
+  readonly replication?: string;
   readonly launch?: string;
   readonly readyTimeout?: string;
   readonly stopGrace?: string;
@@ -66,6 +68,8 @@ export function parseUpFlags(flags: UpFlags, cwd: string): Result<UpConfig, stri
   if (host.trim() === '' || host.includes(':')) problems.push(`--host must be an IPv4 address or host name, got "${host}"`);
   const clusterName = flags.clusterName ?? DEFAULT_CLUSTER_NAME;
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(clusterName)) problems.push(`--cluster-name may hold letters, digits, '-' and '_' (1..64), got "${clusterName}"`);
+  const replication = flags.replication;
+  if (replication !== undefined && !(ReplicationModes as readonly string[]).includes(replication)) problems.push(`--replication must be one of ${ReplicationModes.join(', ')}, got "${replication}"`);
   if (problems.length > 0) return err(problems);
   return ok({
     layout: {
@@ -76,6 +80,7 @@ export function parseUpFlags(flags: UpFlags, cwd: string): Result<UpConfig, stri
       brokerGroups,
       replicasPerGroup,
       restart: flags.restart === true ? 'on-failure' : 'never',
+      ...(replication !== undefined ? { replicationMode: replication as ReplicationMode } : {}),
     },
     launchMode: launch as LaunchMode,
     readyTimeoutMs: readyTimeoutS * 1000,

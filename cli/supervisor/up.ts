@@ -8,7 +8,9 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { writeFileAtomicSync } from '../../ops';
+import { createRootLogger, writeFileAtomicSync } from '../../ops';
+import type { ControllerHost } from '../controller-host';
+import { startControllerHost } from '../controller-host';
 import { ExitCode } from '../errors';
 import type { Output } from '../output';
 import { toJson } from '../output';
@@ -16,7 +18,7 @@ import { launchContext, resolveLaunch } from './launch';
 import type { RunningProcess, SupervisorEvent } from './supervisor';
 import { Supervisor, describeExit } from './supervisor';
 import type { ProcessSpec } from './specs';
-import { buildProcessSpecs, nameserverAddress } from './specs';
+import { buildProcessSpecs, controlledReplicas, nameserverAddress } from './specs';
 import type { UpConfig } from './up-config';
 import { readyTable, shortPath } from './up-config';
 
@@ -122,6 +124,33 @@ export async function busyPorts(specs: readonly ProcessSpec[], host: string): Pr
   return wanted.filter((_, i) => busy[i]).map((w) => `${w.port} (${w.name} ${w.kind.replace(/Port$/, '')})`);
 }
 
+/**
+ * Starts the controller for the replicated groups (none: undefined). Its events go to
+ * `<data-dir>/logs/controller.log`; master changes also to the terminal.
+ */
+function startController(config: UpConfig, specs: readonly ProcessSpec[], out: Output): ControllerHost | undefined {
+  const replicas = controlledReplicas(specs, config.layout);
+  if (replicas.length === 0) return undefined;
+  const stream = fs.createWriteStream(path.join(config.layout.dataDir, 'logs', 'controller.log'), { flags: 'a' });
+  const logger = createRootLogger({ service: 'rocketctl-controller', stream });
+  const host = startControllerHost({
+    dataDir: config.layout.dataDir,
+    replicas,
+    ...(process.env.ROCKET_BROKER_ADMIN_TOKEN !== undefined ? { adminToken: process.env.ROCKET_BROKER_ADMIN_TOKEN } : {}),
+    logger,
+    onRoleChange: (line) => out.err(line),
+  });
+  let stopping: Promise<void> | undefined;
+  return {
+    ...host,
+    stop: () =>
+      (stopping ??= (async () => {
+        await host.stop();
+        await new Promise<void>((resolve) => stream.end(() => resolve()));
+      })()),
+  };
+}
+
 export async function runUp(config: UpConfig, ctx: UpContext): Promise<ExitCode> {
   const { out } = ctx;
   const { layout } = config;
@@ -154,11 +183,17 @@ export async function runUp(config: UpConfig, ctx: UpContext): Promise<ExitCode>
     stopGraceMs: config.stopGraceMs,
   });
   let signalled = false;
+  let controller: ControllerHost | undefined;
+  // The controller stops first: brokers going down on purpose must not look like a failover.
+  const stopAll = async (): Promise<void> => {
+    await controller?.stop();
+    await supervisor.stop();
+  };
   const unsubscribe = ctx.signals((signal) => {
     if (!signalled) {
       signalled = true;
       out.err(`${signal}: stopping the cluster (again to kill at once)`);
-      void supervisor.stop();
+      void stopAll();
     } else {
       out.err(`${signal}: killing every process now`);
       supervisor.killAll();
@@ -174,11 +209,13 @@ export async function runUp(config: UpConfig, ctx: UpContext): Promise<ExitCode>
     }
     serving = true;
     writeState(layout.dataDir, namesrvAddr, started.value);
+    if (!signalled) controller = startController(config, specs, out);
     out.out('');
     readyTable(started.value, ctx.cwd).forEach((l) => out.out(l));
     out.out('');
     out.out(`cluster ready: namesrv ${namesrvAddr} (export ROCKET_NAMESRV_ADDR=${namesrvAddr}); Ctrl-C stops it`);
     const outcome = await supervisor.finished;
+    await controller?.stop();
     if (outcome.kind === 'stopped') {
       out.err('cluster stopped');
       return ExitCode.ok;
@@ -186,6 +223,7 @@ export async function runUp(config: UpConfig, ctx: UpContext): Promise<ExitCode>
     out.err(`cluster stopped because ${outcome.reason}`);
     return ExitCode.failure;
   } finally {
+    await controller?.stop();
     unsubscribe();
     fs.rmSync(path.join(layout.dataDir, STATE_FILE), { force: true });
   }

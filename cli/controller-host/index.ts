@@ -1,0 +1,9 @@
+/**
+ * cli/controller-host: the controller (controller/) hosted by the local supervisor (`rocketctl up`):
+ * HTTP observe/act against each broker's admin API, a JSON file store, the loop and its log.
+ */
+export type { BrokerRoleCommand, ReplicaEndpoint } from './translate';
+export { observationFromBrokerStatus, roleCommandFor } from './translate';
+export { FileGroupStateStore } from './file-store';
+export type { ControllerHost, ControllerHostOptions } from './host';
+export { CONTROLLER_TIMING, describeDecision, startControllerHost } from './host';
