@@ -20,6 +20,9 @@ import type { Message, MessageQueue } from './types';
 
 const NV = '\u0001';
 const SEP = '\u0002';
+/** The UNIQ_KEY and WAIT items around the id, built once (every message carries them). */
+const UNIQ_KEY_ITEM_START = 'UNIQ_KEY' + NV;
+const UNIQ_KEY_ITEM_END_AND_WAIT = SEP + 'WAIT' + NV + 'true' + SEP;
 /** Properties a user may not set: RocketMQ's own keys (Java `MessageConst.STRING_HASH_SET`). */
 const RESERVED = new Set<string>(Object.values(PropertyKey));
 /** The highest delay level of a default broker configuration. */
@@ -127,14 +130,22 @@ export function prepareMessage(message: Message, options: PrepareOptions): Prepa
     if (typeof tags !== 'string') throw invalidArgument('message tags must be a string');
     checkText('the message tag', tags);
   }
-  const keys = keysText(message.keys);
   const uniqKey = options.uniqIds.next();
-  let properties = userPropertiesText(message.properties);
-  if (tags !== undefined) properties += 'TAGS' + NV + tags + SEP;
-  if (keys !== undefined) properties += 'KEYS' + NV + keys + SEP;
-  if (delayLevel > 0) properties += 'DELAY' + NV + delayLevel + SEP;
-  properties += 'UNIQ_KEY' + NV + uniqKey + SEP + 'WAIT' + NV + 'true' + SEP;
-  const propertiesBytes = Buffer.byteLength(properties, 'utf8');
+  let properties: string;
+  let propertiesBytes: number;
+  if (tags === undefined && message.keys === undefined && message.properties === undefined && delayLevel === 0) {
+    // The common bare message: the text is ASCII (hex id), so its length is its byte count.
+    properties = UNIQ_KEY_ITEM_START + uniqKey + UNIQ_KEY_ITEM_END_AND_WAIT;
+    propertiesBytes = properties.length;
+  } else {
+    const keys = keysText(message.keys);
+    properties = userPropertiesText(message.properties);
+    if (tags !== undefined) properties += 'TAGS' + NV + tags + SEP;
+    if (keys !== undefined) properties += 'KEYS' + NV + keys + SEP;
+    if (delayLevel > 0) properties += 'DELAY' + NV + delayLevel + SEP;
+    properties += UNIQ_KEY_ITEM_START + uniqKey + UNIQ_KEY_ITEM_END_AND_WAIT;
+    propertiesBytes = Buffer.byteLength(properties, 'utf8');
+  }
   if (propertiesBytes > MAX_PROPS_BYTES) {
     throw new ClientError(ClientErrorCode.MESSAGE_TOO_LARGE, `message properties of ${propertiesBytes} bytes exceed ${MAX_PROPS_BYTES}`);
   }
@@ -164,19 +175,29 @@ export function encodeBatch(messages: readonly PreparedMessage[]): Buffer {
   let pos = 0;
   for (const m of messages) {
     const bodyLength = m.body.length;
-    out.writeInt32BE(BATCH_ITEM_FIXED_BYTES + bodyLength + m.propertiesBytes, pos);
-    out.writeInt32BE(0, pos + 4);
-    out.writeInt32BE(0, pos + 8);
-    out.writeInt32BE(m.flag, pos + 12);
-    out.writeInt32BE(bodyLength, pos + 16);
+    const propertiesBytes = m.propertiesBytes;
+    int32At(out, BATCH_ITEM_FIXED_BYTES + bodyLength + propertiesBytes, pos);
+    // MAGIC and BODYCRC: 0 (allocUnsafe leaves garbage).
+    for (let i = pos + 4; i < pos + 12; i++) out[i] = 0;
+    int32At(out, m.flag, pos + 12);
+    int32At(out, bodyLength, pos + 16);
     m.body.copy(out, pos + 20);
     pos += 20 + bodyLength;
-    out.writeInt16BE(m.propertiesBytes, pos);
+    out[pos] = propertiesBytes >>> 8;
+    out[pos + 1] = propertiesBytes;
     // ASCII text (the usual case) is written byte for byte, which is cheaper than UTF-8 encoding.
-    out.write(m.properties, pos + 2, m.propertiesBytes, m.propertiesBytes === m.properties.length ? 'latin1' : 'utf8');
-    pos += 2 + m.propertiesBytes;
+    out.write(m.properties, pos + 2, propertiesBytes, propertiesBytes === m.properties.length ? 'latin1' : 'utf8');
+    pos += 2 + propertiesBytes;
   }
   return out;
+}
+
+/** Big-endian int32 by hand: cheaper than writeInt32BE's checks, once per field per message. */
+function int32At(out: Buffer, value: number, pos: number): void {
+  out[pos] = value >>> 24;
+  out[pos + 1] = value >>> 16;
+  out[pos + 2] = value >>> 8;
+  out[pos + 3] = value;
 }
 
 export interface SendHeaderContext {

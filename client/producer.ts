@@ -25,7 +25,7 @@ import { ClientError, ClientErrorCode, fromRemotingError, invalidArgument } from
 import { makeIdentity } from './identity';
 import type { ClientIdentity } from './identity';
 import { ipv4Bytes } from './identity';
-import type { PreparedMessage } from './message-encode';
+import type { PrepareOptions, PreparedMessage } from './message-encode';
 import { batchSendRequest, isBatchable, prepareMessage, singleSendRequest } from './message-encode';
 import { RouteCache, masterAddress, parseNamesrvAddrs } from './route';
 import type { TopicRoute } from './route';
@@ -101,6 +101,8 @@ const DEFAULTS = {
 
 type State = 'new' | 'starting' | 'running' | 'stopped';
 
+const NO_OPTIONS: SendOptions = Object.freeze({});
+
 /** Requests in flight per queue when `batching: false`. */
 const UNBATCHED_INFLIGHT_PER_QUEUE = 32;
 
@@ -126,6 +128,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
   private readonly retries: number;
   private readonly maxPending: number;
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private prepareOpts: PrepareOptions | undefined;
   private state: State = 'new';
 
   constructor(options: ProducerOptions) {
@@ -179,7 +182,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
   }
 
   /** Sends one message and resolves once the broker stored it. */
-  send(message: Message, options: SendOptions = {}): Promise<SendResult> {
+  send(message: Message, options: SendOptions = NO_OPTIONS): Promise<SendResult> {
     let prepared: PreparedMessage;
     try {
       this.checkRunning();
@@ -342,8 +345,10 @@ export class Producer extends EventEmitter<ProducerEvents> {
     return this.routes.get(topic, this.options.autoCreateTopic !== false);
   }
 
-  private prepareOptions(): { maxMessageSizeBytes: number; compressBodyOverBytes: number | undefined; uniqIds: UniqIdGenerator } {
-    return { maxMessageSizeBytes: this.maxMessageSize(), compressBodyOverBytes: this.options.compressBodyOverBytes, uniqIds: this.uniqIds };
+  /** Built once: `send` runs once per message. */
+  private prepareOptions(): PrepareOptions {
+    this.prepareOpts ??= { maxMessageSizeBytes: this.maxMessageSize(), compressBodyOverBytes: this.options.compressBodyOverBytes, uniqIds: this.uniqIds };
+    return this.prepareOpts;
   }
 
   private maxMessageSize(): number {

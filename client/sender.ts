@@ -231,16 +231,18 @@ export class Sender {
   }
 
   private completed(lane: Lane, batch: SendEntry[], addr: string, response: RemotingCommand, what: string): void {
-    const outcome = interpretSendResponse(response, addr, lane.queue, batch.map((e) => e.message), what);
-    if (!outcome.ok) {
-      this.failed(lane, batch, outcome.error.error, outcome.error.retriable);
+    const answer = readSendAnswer(response, addr, lane.queue, what);
+    if (!answer.ok) {
+      this.failed(lane, batch, answer.error.error, answer.error.retriable);
       return;
     }
+    // Each promise is resolved straight from the answer: the comma-joined ids are split once.
+    const { sendStatus, msgIds, messageQueue, queueOffset } = answer.value;
+    const ids = batch.length === 1 ? undefined : msgIds.split(',');
     for (let i = 0; i < batch.length; i++) {
       const entry = batch[i]!;
-      const sendResult = outcome.value[i]!;
       this.pendingCount--;
-      entry.resolve(sendResult);
+      entry.resolve({ sendStatus, msgId: entry.message.uniqKey, offsetMsgId: ids === undefined ? msgIds : (ids[i] ?? ''), messageQueue, queueOffset: queueOffset + i });
     }
     this.checkIdle();
   }
@@ -294,20 +296,36 @@ export function interpretSendResponse(
   messages: readonly PreparedMessage[],
   what: string,
 ): Result<SendResult[], SendFailure> {
-  const status = STATUS_BY_CODE.get(response.code);
-  if (status === undefined) {
+  const answer = readSendAnswer(response, addr, queue, what);
+  if (!answer.ok) return answer;
+  const { sendStatus, msgIds, messageQueue, queueOffset } = answer.value;
+  const ids = messages.length === 1 ? [msgIds] : msgIds.split(',');
+  const results: SendResult[] = new Array<SendResult>(messages.length);
+  for (let i = 0; i < messages.length; i++) {
+    results[i] = { sendStatus, msgId: messages[i]!.uniqKey, offsetMsgId: ids[i] ?? '', messageQueue, queueOffset: queueOffset + i };
+  }
+  return ok(results);
+}
+
+interface SendAnswer {
+  readonly sendStatus: SendStatus;
+  /** The offset ids, comma-joined for a batch. */
+  readonly msgIds: string;
+  readonly messageQueue: MessageQueue;
+  /** Of the first message. */
+  readonly queueOffset: number;
+}
+
+function readSendAnswer(response: RemotingCommand, addr: string, queue: MessageQueue, what: string): Result<SendAnswer, SendFailure> {
+  const sendStatus = STATUS_BY_CODE.get(response.code);
+  if (sendStatus === undefined) {
     return err({ error: new BrokerError(response.code, response.remark, addr, what), retriable: isRetriableResponseCode(response.code) });
   }
   const header = SendMessageResponseHeader.parse(response.extFields);
   if (!header.ok) return err({ error: new ClientErrorClass(ClientErrorCode.BAD_RESPONSE, `${what}: ${header.error}`), retriable: false });
   const { msgId, queueId, queueOffset } = header.value;
-  const ids = messages.length === 1 ? [msgId] : msgId.split(',');
   const messageQueue = queueId === queue.queueId ? queue : Object.freeze({ ...queue, queueId });
-  const results: SendResult[] = new Array<SendResult>(messages.length);
-  for (let i = 0; i < messages.length; i++) {
-    results[i] = { sendStatus: status, msgId: messages[i]!.uniqKey, offsetMsgId: ids[i] ?? '', messageQueue, queueOffset: queueOffset + i };
-  }
-  return ok(results);
+  return ok({ sendStatus, msgIds: msgId, messageQueue, queueOffset });
 }
 
 /** One send request, answered into per-message results or a failure saying whether to retry. */
