@@ -42,7 +42,7 @@ const EMPTY_KEYS: readonly string[] = Object.freeze([]);
 
 function int64At(buf: Buffer, pos: number): number {
   // Offsets and timestamps stay far below 2^53: the high word times 2^32 plus the unsigned low word is exact.
-  return buf.readInt32BE(pos) * TWO_POW_32 + buf.readUInt32BE(pos + 4);
+  return int32At(buf, pos) * TWO_POW_32 + (int32At(buf, pos + 4) >>> 0);
 }
 
 function hostAt(buf: Buffer, pos: number, v6: boolean): HostAddress {
@@ -55,22 +55,26 @@ function hostTextAt(buf: Buffer, pos: number, v6: boolean): string {
   return `${buf[pos]}.${buf[pos + 1]}.${buf[pos + 2]}.${buf[pos + 3]}:${buf.readInt32BE(pos + 4)}`;
 }
 
-/** A message read from a pull body; lazily decoded fields are getters on the prototype. */
+/** Big-endian int32 by hand: Buffer's readers check bounds the record walk has already checked. */
+function int32At(buf: Buffer, pos: number): number {
+  return (buf[pos]! << 24) | (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!;
+}
+
+/**
+ * A message read from a pull body. Only the body view, the queue offset and the flags are set up
+ * front; everything else is a getter on the prototype reading the record (numbers) or decoding it
+ * once (strings).
+ */
 export class PulledMessage implements ReceivedMessage {
   readonly body: Buffer;
-  readonly queueOffset: number;
-  readonly commitLogOffset: number;
-  readonly bornTimestamp: number;
-  readonly storeTimestamp: number;
-  readonly reconsumeTimes: number;
-  readonly flag: number;
-  readonly sysFlag: number;
   private props: Record<string, string> | undefined = undefined;
   private offsetId: string | undefined = undefined;
 
   constructor(
     readonly topic: string,
     readonly queue: MessageQueue,
+    readonly queueOffset: number,
+    readonly sysFlag: number,
     /** The pull body and where this record starts in it, for the lazily decoded fields. */
     private readonly buf: Buffer,
     private readonly start: number,
@@ -80,14 +84,27 @@ export class PulledMessage implements ReceivedMessage {
     private readonly propsEnd: number,
     body: Buffer,
   ) {
-    this.sysFlag = buf.readInt32BE(start + POS_SYS_FLAG);
-    this.body = (this.sysFlag & COMPRESSED) === 0 ? body : inflated(body, this.sysFlag);
-    this.flag = buf.readInt32BE(start + POS_FLAG);
-    this.queueOffset = int64At(buf, start + POS_QUEUE_OFFSET);
-    this.commitLogOffset = int64At(buf, start + POS_PHYSICAL_OFFSET);
-    this.bornTimestamp = int64At(buf, start + POS_BORN_TIMESTAMP);
-    this.storeTimestamp = int64At(buf, storeHostPos - 8);
-    this.reconsumeTimes = buf.readInt32BE(storeHostPos + ((this.sysFlag & STOREHOST_V6) === 0 ? 8 : 20));
+    this.body = (sysFlag & COMPRESSED) === 0 ? body : inflated(body, sysFlag);
+  }
+
+  get flag(): number {
+    return int32At(this.buf, this.start + POS_FLAG);
+  }
+
+  get commitLogOffset(): number {
+    return int64At(this.buf, this.start + POS_PHYSICAL_OFFSET);
+  }
+
+  get bornTimestamp(): number {
+    return int64At(this.buf, this.start + POS_BORN_TIMESTAMP);
+  }
+
+  get storeTimestamp(): number {
+    return int64At(this.buf, this.storeHostPos - 8);
+  }
+
+  get reconsumeTimes(): number {
+    return int32At(this.buf, this.storeHostPos + ((this.sysFlag & STOREHOST_V6) === 0 ? 8 : 20));
   }
 
   /** Every stored property, system ones (UNIQ_KEY, TAGS, ...) included. */
@@ -195,9 +212,9 @@ export function decodePullBody(buf: Buffer, filter: PullBodyFilter): DecodedPull
     if (size < 0 || (filter.checkCrc && !crcHolds(buf, offset, size))) return { messages, damagedAt: offset };
     const next = offset + size;
     const queueOffset = int64At(buf, offset + POS_QUEUE_OFFSET);
-    if (queueOffset > last && queueOffset < filter.before && buf.readInt32BE(offset + POS_QUEUE_ID) === queueId) {
+    if (queueOffset > last && queueOffset < filter.before && int32At(buf, offset + POS_QUEUE_ID) === queueId) {
       last = queueOffset;
-      const message = messageAt(buf, offset, queue, expectedTopic);
+      const message = messageAt(buf, offset, queueOffset, queue, expectedTopic);
       if (filter.matches === undefined || filter.matches(message.tags)) messages.push(message);
     }
     offset = next;
@@ -208,14 +225,14 @@ export function decodePullBody(buf: Buffer, filter: PullBodyFilter): DecodedPull
 /** TOTALSIZE of the record at `offset` when its length fields add up within `available`, else -1. */
 function recordSizeAt(buf: Buffer, offset: number, available: number): number {
   if (available < MIN_RECORD_BYTES) return -1;
-  const size = buf.readInt32BE(offset);
-  const magic = buf.readInt32BE(offset + POS_MAGIC);
+  const size = int32At(buf, offset);
+  const magic = int32At(buf, offset + POS_MAGIC);
   if (size < MIN_RECORD_BYTES || size > available || (magic !== MAGIC_V1 && magic !== MAGIC_V2)) return -1;
-  const sysFlag = buf.readInt32BE(offset + POS_SYS_FLAG);
+  const sysFlag = int32At(buf, offset + POS_SYS_FLAG);
   const hostBytes = ((sysFlag & BORNHOST_V6) === 0 ? 8 : 20) + ((sysFlag & STOREHOST_V6) === 0 ? 8 : 20);
   const bodyLenPos = POS_BORN_HOST + hostBytes + 8 + 4 + 8;
   if (bodyLenPos + 4 > size) return -1;
-  const bodyLen = buf.readInt32BE(offset + bodyLenPos);
+  const bodyLen = int32At(buf, offset + bodyLenPos);
   const topicLenPos = bodyLenPos + 4 + bodyLen;
   const topicLenBytes = magic === MAGIC_V2 ? 2 : 1;
   if (bodyLen < 0 || topicLenPos + topicLenBytes > size) return -1;
@@ -232,14 +249,14 @@ function crcHolds(buf: Buffer, offset: number, size: number): boolean {
 }
 
 /** The message of a record already known to add up. */
-function messageAt(buf: Buffer, offset: number, queue: MessageQueue, expectedTopic: Buffer): PulledMessage {
-  const sysFlag = buf.readInt32BE(offset + POS_SYS_FLAG);
+function messageAt(buf: Buffer, offset: number, queueOffset: number, queue: MessageQueue, expectedTopic: Buffer): PulledMessage {
+  const sysFlag = int32At(buf, offset + POS_SYS_FLAG);
   const storeHostPos = offset + POS_BORN_HOST + ((sysFlag & BORNHOST_V6) === 0 ? 8 : 20) + 8;
   const bodyLenPos = storeHostPos + ((sysFlag & STOREHOST_V6) === 0 ? 8 : 20) + 4 + 8;
-  const bodyLen = buf.readInt32BE(bodyLenPos);
+  const bodyLen = int32At(buf, bodyLenPos);
   const bodyStart = bodyLenPos + 4;
   let pos = bodyStart + bodyLen;
-  const v2 = buf.readInt32BE(offset + POS_MAGIC) === MAGIC_V2;
+  const v2 = int32At(buf, offset + POS_MAGIC) === MAGIC_V2;
   const topicLen = v2 ? buf.readInt16BE(pos) : buf.readInt8(pos);
   pos += v2 ? 2 : 1;
   // Nearly always the queue's own topic: compare bytes instead of decoding a string per record.
@@ -247,7 +264,7 @@ function messageAt(buf: Buffer, offset: number, queue: MessageQueue, expectedTop
   pos += topicLen;
   const propsLen = buf.readInt16BE(pos);
   const owner = topic === queue.topic ? queue : { ...queue, topic };
-  return new PulledMessage(topic, owner, buf, offset, storeHostPos, pos + 2, pos + 2 + propsLen, buf.subarray(bodyStart, bodyStart + bodyLen));
+  return new PulledMessage(topic, owner, queueOffset, sysFlag, buf, offset, storeHostPos, pos + 2, pos + 2 + propsLen, buf.subarray(bodyStart, bodyStart + bodyLen));
 }
 
 function sameBytes(buf: Buffer, pos: number, length: number, expected: Buffer): boolean {
