@@ -2,7 +2,7 @@ import { inflateSync } from 'node:zlib';
 import { ManualClock } from '../stdx';
 import { SysFlag, UniqIdGenerator, decodeBatchBody, decodeProperties } from '../message';
 import { ClientErrorCode } from './errors';
-import { batchItemBytes, encodeBatch, isBatchable, prepareMessage } from './message-encode';
+import { BufferPool, batchItemBytes, encodeBatch, isBatchable, prepareMessage } from './message-encode';
 import type { PrepareOptions } from './message-encode';
 import type { Message } from './types';
 
@@ -69,5 +69,20 @@ describe('encodeBatch', () => {
       expect(item.properties).toBe(messages[i]!.properties);
       expect(item.flag).toBe(messages[i]!.flag);
     });
+  });
+
+  test('a pooled body is written over a recycled block and decodes the same (garbage in the block is overwritten)', () => {
+    const pool = new BufferPool(64, 2);
+    const messages = [prepareMessage({ topic: 'T', body: 'one', flag: 1 }, options), prepareMessage({ topic: 'T', body: 'two', keys: 'k' }, options)];
+    const first = encodeBatch(messages, pool);
+    const expected = Buffer.from(first);
+    first.fill(0xee);
+    pool.give(first);
+    const second = encodeBatch(messages, pool);
+    expect(second.buffer).toBe(first.buffer);
+    expect(second.equals(expected)).toBe(true);
+    const bigger = pool.take(1000);
+    expect(bigger.length).toBe(1000);
+    expect(bigger.buffer).not.toBe(first.buffer);
   });
 });

@@ -168,10 +168,10 @@ export function batchItemBytes(message: PreparedMessage): number {
 }
 
 /** The SEND_BATCH_MESSAGE body: items back to back, MAGIC and BODYCRC left 0 as Java writes them. */
-export function encodeBatch(messages: readonly PreparedMessage[]): Buffer {
+export function encodeBatch(messages: readonly PreparedMessage[], pool?: BufferPool): Buffer {
   let total = 0;
   for (const m of messages) total += batchItemBytes(m);
-  const out = Buffer.allocUnsafe(total);
+  const out = pool === undefined ? Buffer.allocUnsafe(total) : pool.take(total);
   let pos = 0;
   for (const m of messages) {
     const bodyLength = m.body.length;
@@ -198,6 +198,41 @@ function int32At(out: Buffer, value: number, pos: number): void {
   out[pos + 1] = value >>> 16;
   out[pos + 2] = value >>> 8;
   out[pos + 3] = value;
+}
+
+/**
+ * Reusable batch-body memory. A batch body of hundreds of KiB is referenced by the socket write, not
+ * copied, so a fresh one per frame means fresh pages to fault in and external memory that drives the
+ * GC; a body whose frame was answered has been fully written and can carry the next batch.
+ */
+export class BufferPool {
+  private readonly free: Buffer[] = [];
+
+  constructor(
+    /** Smallest block allocated; a body larger than it gets a block of its own size. */
+    private readonly blockBytes: number,
+    /** Blocks kept for reuse at most. */
+    private readonly maxFree: number,
+  ) {}
+
+  /** A view of `bytes` bytes, over a recycled block when one is big enough. */
+  take(bytes: number): Buffer {
+    for (let i = this.free.length - 1; i >= 0; i--) {
+      const block = this.free[i]!;
+      if (block.length >= bytes) {
+        this.free[i] = this.free[this.free.length - 1]!;
+        this.free.pop();
+        return block.subarray(0, bytes);
+      }
+    }
+    return Buffer.allocUnsafeSlow(Math.max(bytes, this.blockBytes)).subarray(0, bytes);
+  }
+
+  /** Hands back a view from `take` whose bytes nothing will read again. */
+  give(view: Buffer): void {
+    if (this.free.length >= this.maxFree) return;
+    this.free.push(Buffer.from(view.buffer, view.byteOffset, view.buffer.byteLength - view.byteOffset));
+  }
 }
 
 export interface SendHeaderContext {
@@ -231,9 +266,9 @@ export function singleSendRequest(message: PreparedMessage, queue: MessageQueue,
  * SEND_BATCH_MESSAGE (320). No batch-level properties (`i`): 4.9.x brokers append them to every
  * message of the batch, which would give all of them the same UNIQ_KEY; each item carries its own.
  */
-export function batchSendRequest(messages: readonly PreparedMessage[], queue: MessageQueue, context: SendHeaderContext): RemotingCommand {
+export function batchSendRequest(messages: readonly PreparedMessage[], queue: MessageQueue, context: SendHeaderContext, pool?: BufferPool): RemotingCommand {
   return makeRequest(RequestCode.SEND_BATCH_MESSAGE, {
-    body: encodeBatch(messages),
+    body: encodeBatch(messages, pool),
     extFields: {
       a: context.producerGroup,
       b: queue.topic,

@@ -22,7 +22,7 @@ import { assert, err, ok } from '../stdx';
 import type { ClientError } from './errors';
 import { BrokerError, ClientErrorCode, ClientError as ClientErrorClass, fromRemotingError } from './errors';
 import type { PreparedMessage } from './message-encode';
-import { batchItemBytes, batchSendRequest, isBatchable, singleSendRequest } from './message-encode';
+import { BufferPool, batchItemBytes, batchSendRequest, isBatchable, singleSendRequest } from './message-encode';
 import type { MessageQueue, SendResult, SendStatus } from './types';
 import { SendStatus as Status } from './types';
 
@@ -68,6 +68,10 @@ interface Lane {
   lingerTimer: NodeJS.Timeout | undefined;
 }
 
+/** Batch-body blocks: 256 KiB, at most 16 kept (4 MiB). */
+const BODY_BLOCK_BYTES = 256 * 1024;
+const BODY_BLOCKS_KEPT = 16;
+
 const STATUS_BY_CODE: ReadonlyMap<number, SendStatus> = new Map<number, SendStatus>([
   [ResponseCode.SUCCESS, Status.SEND_OK],
   [ResponseCode.FLUSH_DISK_TIMEOUT, Status.FLUSH_DISK_TIMEOUT],
@@ -82,6 +86,8 @@ export class Sender {
   private flushScheduled = false;
   private pendingCount = 0;
   private idleWaiters: (() => void)[] = [];
+  /** Batch bodies: 8 lanes with one frame each in flight reuse their blocks. */
+  private readonly bodies: BufferPool;
   /** Frames sent, batch frames among them; for tests and diagnostics. */
   readonly stats = { frames: 0, batchFrames: 0, messages: 0 };
 
@@ -91,6 +97,7 @@ export class Sender {
     private readonly options: SenderOptions,
   ) {
     assert(options.maxBatchMessages >= 1 && options.maxInflightPerQueue >= 1, 'batch and in-flight limits must be at least 1');
+    this.bodies = new BufferPool(BODY_BLOCK_BYTES, BODY_BLOCKS_KEPT);
   }
 
   /** Sends accepted and not yet settled. */
@@ -208,14 +215,18 @@ export class Sender {
       return;
     }
     const context = { producerGroup: this.options.producerGroup, bornTimestamp: this.options.clock.nowMs() };
-    const request = batch.length === 1 ? singleSendRequest(batch[0]!.message, queue, context) : batchSendRequest(batch.map((e) => e.message), queue, context);
+    const request = batch.length === 1 ? singleSendRequest(batch[0]!.message, queue, context) : batchSendRequest(batch.map((e) => e.message), queue, context, this.bodies);
     let timeoutMs = 1;
     for (const entry of batch) timeoutMs = Math.max(timeoutMs, entry.deadlineMs - nowMs);
     lane.inflight++;
     this.stats.frames++;
     this.stats.messages += batch.length;
     if (batch.length > 1) this.stats.batchFrames++;
-    this.remoting.invoke(addr, request, Math.ceil(timeoutMs)).then((result) => this.answered(lane, batch, addr, result));
+    this.remoting.invoke(addr, request, Math.ceil(timeoutMs)).then((result) => {
+      // An answer means the broker read the whole request, so its body is no longer in use.
+      if (result.ok && batch.length > 1 && request.body !== undefined) this.bodies.give(request.body);
+      this.answered(lane, batch, addr, result);
+    });
   }
 
   private answered(lane: Lane, batch: SendEntry[], addr: string, result: Result<RemotingCommand, RemotingError>): void {
