@@ -55,6 +55,7 @@ export interface PullConsumerOptions {
   readonly persistOffsetIntervalMs?: number;
   readonly heartbeatIntervalMs?: number;
   readonly routeRefreshIntervalMs?: number;
+  /** Verify pulled records' body CRCs (and record CRC items); default false, see PushConsumerOptions. */
   readonly checkBodyCrc?: boolean;
   readonly clock?: Clock;
 }

@@ -43,7 +43,10 @@ export interface PushConsumerOptions {
   readonly persistOffsetIntervalMs?: number;
   /** Broadcasting: the offsets file; default ~/.rocketcluster/offsets/<group>.json (one per group and host). */
   readonly offsetStorePath?: string;
-  /** Verify each record's body CRC when decoding pulls. Default false, like RocketMQ clients. */
+  /**
+   * Verify each pulled record's body CRC, and its record CRC item when the broker stored one. Default
+   * false, like RocketMQ's clients: record lengths are always checked, checksums only on request.
+   */
   readonly checkBodyCrc?: boolean;
   /** How long shutdown waits for running handlers. Default 10000. */
   readonly shutdownTimeoutMs?: number;
