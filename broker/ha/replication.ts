@@ -295,6 +295,10 @@ export class ReplicationService {
       const appended = await this.epochs.append({ epoch: c.epoch, startCommitLogOffset: start }).catch((e: Error) => err(e.message));
       if (!appended.ok) return err({ status: 503, message: `cannot record epoch ${c.epoch}: ${appended.error}` });
     }
+    // Records appended as a replica took no queue offsets in the store's in-memory table; a cut at the
+    // log end dispatches everything and rebuilds that table, so the first write as master continues
+    // each queue instead of starting it again at 0 (and overwriting its replicated entries).
+    await store.truncateTo(store.commitLogMaxOffset);
     this.knownEpoch = c.epoch;
     this.roleEpoch = c.epoch;
     this.epochStartOffset = lastEntry(this.epochs.entries)!.startCommitLogOffset;

@@ -31,6 +31,8 @@ export interface ControllerHostOptions {
 export interface ControllerHost {
   readonly loop: ControllerLoop;
   readonly stateDir: string;
+  /** Resolves once the record no longer names `replicaId` as master (or after `timeoutMs`). */
+  untilNotMaster(replicaId: string, timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -81,6 +83,8 @@ export function describeDecision(group: string, from: GroupState | null, to: Gro
 export function startControllerHost(options: ControllerHostOptions): ControllerHost {
   const { replicas, adminToken: token, logger } = options;
   const stateDir = path.join(options.dataDir, 'controller');
+  const store = new FileGroupStateStore(stateDir);
+  let stopped = false;
   const groups = [...new Set(replicas.map((r) => r.group))];
   const perGroup = Math.min(...groups.map((g) => replicas.filter((r) => r.group === g).length));
   const loop = new ControllerLoop(
@@ -90,7 +94,7 @@ export function startControllerHost(options: ControllerHostOptions): ControllerH
         return groups.map((group) => ({ group, brokers: observed.filter((_, i) => replicas[i]!.group === group) }));
       },
       act: (action) => sendAction(action, replicas, token),
-      store: new FileGroupStateStore(stateDir),
+      store,
     },
     {
       clock: systemClock,
@@ -117,7 +121,18 @@ export function startControllerHost(options: ControllerHostOptions): ControllerH
   return {
     loop,
     stateDir,
+    untilNotMaster: async (replicaId, timeoutMs) => {
+      const group = replicas.find((r) => r.replicaId === replicaId)?.group;
+      if (group === undefined) return;
+      const deadline = Date.now() + timeoutMs;
+      while (!stopped && Date.now() < deadline) {
+        const stored = await store.load(group).catch(() => null);
+        if (stored !== null && stored.state.masterId !== replicaId) return;
+        await new Promise((resolve) => setTimeout(resolve, CONTROLLER_TIMING.intervalMs / 2));
+      }
+    },
     stop: async () => {
+      stopped = true;
       await loop.stop();
       logger.info('controller stopped');
     },

@@ -37,6 +37,12 @@ export interface SupervisorOptions {
   readonly stopGraceMs: number;
   readonly restartLimits?: RestartLimits;
   readonly clock?: Clock;
+  /**
+   * Awaited after the backoff, before a restart: a controlled broker waits here until the
+   * controller has replaced it as master, so it returns as a slave instead of winning its old role
+   * back before anyone noticed it was gone.
+   */
+  readonly beforeRestart?: (spec: ProcessSpec) => Promise<void>;
 }
 
 export interface RunningProcess {
@@ -174,7 +180,8 @@ export class Supervisor {
     const timer = setTimeout(() => {
       this.backoffTimers.delete(timer);
       if (this.stopping !== undefined) return;
-      void this.startOne(proc).then((r) => {
+      const waited = this.options.beforeRestart?.(proc.spec).catch(() => undefined) ?? Promise.resolve();
+      void waited.then(() => (this.stopping !== undefined ? ok(undefined) : this.startOne(proc))).then((r) => {
         // A restart that never became ready: stop it; its exit comes back here and counts as a failure.
         if (!r.ok && proc.pid !== undefined) void proc.stop(this.options.stopGraceMs);
         else if (!r.ok && this.stopping === undefined) this.onUnexpectedExit(proc, { code: null, signal: null, spawnError: r.error });

@@ -23,6 +23,7 @@ import type { UpConfig } from './up-config';
 import { readyTable, shortPath } from './up-config';
 
 export const STATE_FILE = 'rocketctl-up.json';
+const RESTART_WAIT_FOR_FAILOVER_MS = 8_000;
 
 export interface UpState {
   readonly pid: number;
@@ -171,6 +172,7 @@ export async function runUp(config: UpConfig, ctx: UpContext): Promise<ExitCode>
   const namesrvAddr = nameserverAddress(layout);
   const report = reporter(out, specs, ctx.cwd);
   let serving = false;
+  let controller: ControllerHost | undefined;
   const supervisor: Supervisor = new Supervisor({
     specs,
     launch: (spec) => resolveLaunch(launch, spec.entry, spec.args),
@@ -181,9 +183,11 @@ export async function runUp(config: UpConfig, ctx: UpContext): Promise<ExitCode>
     },
     readyTimeoutMs: config.readyTimeoutMs,
     stopGraceMs: config.stopGraceMs,
+    // Long enough for a failover (master down after 2 s, a tick, the promote), short enough that a
+    // group with no eligible slave gets its master back soon.
+    beforeRestart: (spec) => controller?.untilNotMaster(spec.name, RESTART_WAIT_FOR_FAILOVER_MS) ?? Promise.resolve(),
   });
   let signalled = false;
-  let controller: ControllerHost | undefined;
   // The controller stops first: brokers going down on purpose must not look like a failover.
   const stopAll = async (): Promise<void> => {
     await controller?.stop();
