@@ -23,7 +23,7 @@ import { RoleSource, staticRoleOf, storeConfigOf } from './config';
 import type { ConsumeOptions } from './consume';
 import { ConsumeService } from './consume';
 import type { ReplicationStatus } from './ha';
-import { EPOCH_FILE_NAME, ReplicationService, applyTopicSnapshot, topicSnapshot } from './ha';
+import { EPOCH_FILE_NAME, ReplicationService, Role, applyTopicSnapshot, topicSnapshot } from './ha';
 import { TopicConfigManager } from './metadata';
 import { BrokerMetrics } from './metrics';
 import { ProcessorContext, RuntimeStats, registerBrokerProcessors } from './processors';
@@ -304,6 +304,8 @@ export class Broker {
   }
 
   private onRoleChange(): void {
+    // A promoted slave commits pulled offsets and answers pulls as the master from now on.
+    this.consumeService?.setRole(this.replicationService?.currentRole === Role.MASTER);
     // A static broker registers from its start on; a controller-driven one from its first role.
     if (this.registryStarted) this.registry?.registerAll();
     else if (this.config.roleSource === RoleSource.controller) this.startRegistry();

@@ -95,6 +95,18 @@ describe('PULL_MESSAGE', () => {
     expect(found.code).toBe(ResponseCode.SUCCESS);
   });
 
+  test('setRole: a slave promoted to master answers a miss as the master (offset moved), and back as a slave', async () => {
+    const b = await broker({ brokerId: 1 });
+    await putMany(b.store, 3);
+    const client = newClient(cleanups);
+    b.service.setRole(true);
+    const asMaster = await call(client, b.addr, pullRequest({ queueOffset: 100 }));
+    expect([asMaster.code, ext(asMaster, 'nextBeginOffset')]).toEqual([ResponseCode.PULL_OFFSET_MOVED, 0]);
+    b.service.setRole(false);
+    const asSlave = await call(client, b.addr, pullRequest({ queueOffset: 100 }));
+    expect([asSlave.code, ext(asSlave, 'nextBeginOffset')]).toEqual([ResponseCode.PULL_RETRY_IMMEDIATELY, 100]);
+  });
+
   test('long polling: a held pull is answered by the next message, long before its deadline', async () => {
     const b = await broker();
     await putMany(b.store, 2);

@@ -73,6 +73,7 @@ export class ConsumeService {
   private readonly groupFile: StateFile;
   private readonly context: ConsumeContext;
   private readonly pull: PullProcessor;
+  private slave: boolean;
   /** Messages per second per topic@group, sampled by housekeeping. */
   private readonly tps = new Map<string, { lastTotal: number; rate: number }>();
   private lastTpsSampleMs = 0;
@@ -102,6 +103,9 @@ export class ConsumeService {
     });
     this.offsetFile = new StateFile(deps.configDir, CONSUMER_OFFSETS_FILE);
     this.groupFile = new StateFile(deps.configDir, SUBSCRIPTION_GROUPS_FILE);
+    this.slave = deps.brokerId !== 0;
+    // Getters: a promoted slave (or a demoted master) changes behaviour without rebuilding these.
+    const slave = (): boolean => this.slave;
     this.context = {
       store: deps.store,
       topics: deps.topics,
@@ -114,7 +118,9 @@ export class ConsumeService {
       logger: this.logger,
       clock: deps.clock,
       brokerName: deps.brokerName,
-      isSlave: deps.brokerId !== 0,
+      get isSlave() {
+        return slave();
+      },
       persistGroups: () => this.persistGroups(),
       persistOffsets: () => this.flush(),
       consumeTps: (topic, group) => this.tps.get(`${topic}@${group}`)?.rate ?? 0,
@@ -129,8 +135,18 @@ export class ConsumeService {
       expressions: new ExpressionCache(),
       metrics: this.metrics,
       options: this.options,
-      isSlave: deps.brokerId !== 0,
+      get isSlave() {
+        return slave();
+      },
     });
+  }
+
+  /**
+   * The broker's replication role changed: a master commits offsets sent with pulls and answers
+   * misses itself; a slave does neither (it suggests the master). Starts from the config brokerId.
+   */
+  setRole(isMaster: boolean): void {
+    this.slave = !isMaster;
   }
 
   /** The options in effect (defaults merged with what the broker passed), for logging the config. */
