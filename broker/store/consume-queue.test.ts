@@ -38,6 +38,21 @@ describe.each(storeIoModes())('ConsumeQueue (%s mode)', (ioMode) => {
     again.close();
   });
 
+  it('drops a newest file of zero bytes (a kill between creating and sizing it); an older one is an error', async () => {
+    const dir = tempDir();
+    const cq = await reopen(dir);
+    for (let q = 0; q < 6; q++) await put(cq, q, q * 100);
+    cq.close();
+    fs.writeFileSync(`${dir}/00000000000000000160`, Buffer.alloc(0));
+    const again = await reopen(dir);
+    expect([again.minOffset, again.maxOffset]).toEqual([0, 6]);
+    expect(fs.readdirSync(dir).sort()).toEqual(['00000000000000000000', '00000000000000000080']);
+    again.close();
+    fs.writeFileSync(`${dir}/00000000000000000000`, Buffer.alloc(0));
+    const refused = await new ConsumeQueue('T', 0, dir, PER_FILE, files).load();
+    expect(refused.ok ? 'loaded' : refused.error.kind).toBe('size-mismatch');
+  });
+
   it('truncates exactly at a file boundary, zeroing what follows so it never reappears', async () => {
     const dir = tempDir();
     const cq = await reopen(dir);

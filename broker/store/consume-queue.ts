@@ -103,6 +103,11 @@ export class ConsumeQueue {
         return err({ kind: 'io', path: file, code: 'ECORRUPT', message: `consume queue ${this.topic}/${this.queueId} has a gap before ${offsetFileName(byteOffset)}` });
       }
       const opened = await this.fileFactory.open(file, this.fileBytes, { create: false });
+      if (!opened.ok && byteOffset === offsets[offsets.length - 1] && opened.error.kind === 'size-mismatch' && opened.error.actualBytes === 0) {
+        // A kill between creating the queue's newest file and sizing it: it never held an entry.
+        removeFile(file);
+        continue;
+      }
       if (!opened.ok) return opened;
       if (this.files.length === 0) this.firstFileIndex = index;
       this.files.push(opened.value);

@@ -9,10 +9,18 @@ import { storeTimestampAt } from './reader';
 /** Fraction of the store's filesystem in use, 0..1. */
 export type DiskUsageProbe = (dir: string) => Promise<number>;
 
-export const statfsUsage: DiskUsageProbe = async (dir) => {
-  const s = await fs.promises.statfs(dir);
-  return s.blocks === 0 ? 0 : 1 - s.bavail / s.blocks;
-};
+/**
+ * Used / (used + available), as `df` reports Use% and RocketMQ's getDiskPartitionSpaceUsedPercent
+ * computes it. Blocks reserved for root count as neither: counting them as used (1 - bavail /
+ * blocks) read a disk with a large root reserve as 75% full at 38% use and deleted live segments.
+ */
+export const statfsUsage: DiskUsageProbe = async (dir) => diskUsageOf(await fs.promises.statfs(dir));
+
+export function diskUsageOf(s: { readonly blocks: number; readonly bfree: number; readonly bavail: number }): number {
+  const used = s.blocks - s.bfree;
+  const entire = used + s.bavail;
+  return entire <= 0 ? 0 : used / entire;
+}
 
 /** Segments deleted per pass at most, so one pass never stalls the event loop for long. */
 const MAX_DELETES_PER_PASS = 10;

@@ -5,6 +5,7 @@ import { FaultyFiles } from '../../testing/faulty-files';
 import { sampleBody, sampleMessage, storeIoModes } from '../../testing/store';
 import { createFileFactory, GetStatus, MessageStore, PutStatus } from '.';
 import type { PutMessageResult, StoreConfig } from '.';
+import { diskUsageOf } from './retention';
 
 afterAll(cleanupTempDirs);
 
@@ -162,6 +163,16 @@ describe.each(storeIoModes())('store faults and services (%s mode)', (ioMode) =>
     expect(next.records[0]!.queueOffset).toBe(30);
     await master.close();
     await replica.close();
+  });
+});
+
+describe('disk usage ratio', () => {
+  it('is used / (used + available) like df, so blocks reserved for root count as neither (regression: a 38%-used disk read as 75% full)', () => {
+    // 252 GB disk, 41 GB used, 230 GB free of which only 68 GB available to unprivileged users.
+    expect(diskUsageOf({ blocks: 252, bfree: 211, bavail: 68 })).toBeCloseTo(41 / 109, 6);
+    expect(diskUsageOf({ blocks: 100, bfree: 100, bavail: 95 })).toBe(0);
+    expect(diskUsageOf({ blocks: 100, bfree: 5, bavail: 0 })).toBe(1);
+    expect(diskUsageOf({ blocks: 0, bfree: 0, bavail: 0 })).toBe(0);
   });
 });
 

@@ -84,6 +84,20 @@ describe.each(ioModeCases())('IndexService recovery and retention over $mode fil
       expect(again.query('t', 'r9', 4, ...ALL_TIME)).toEqual([900]);
     });
 
+    it('drops a newest file of zero bytes (a kill between creating and sizing it), found by the kill -9 test; an older one is an error', async () => {
+      const s = await nineRecords();
+      s.close();
+      const names = indexFiles();
+      fs.writeFileSync(path.join(dir, 'index', '99991231235959999'), Buffer.alloc(0));
+      const again = await opened({ maxHashSlots: 8, maxIndexCount: 7 });
+      expect(indexFiles()).toEqual(names);
+      expect(again.query('t', 'r9', 4, ...ALL_TIME)).toEqual([900]);
+      again.close();
+      fs.writeFileSync(path.join(dir, 'index', names[0]!), Buffer.alloc(0));
+      const refused = await create({ maxHashSlots: 8, maxIndexCount: 7 }).open();
+      expect(refused.ok ? 'opened' : refused.error.kind).toBe('size-mismatch');
+    });
+
     it('truncateFrom deletes the straddling and later files and reports where to re-dispatch', async () => {
       const s = await nineRecords();
       const files = indexFiles();

@@ -92,9 +92,15 @@ export class IndexService {
     };
     for (const [i, name] of names.value.entries()) {
       const file = path.join(this.dir, name);
+      const newest = i === names.value.length - 1;
       const opened = await this.factory.open(file, fileSizeBytes(this.geometry), { create: false });
+      if (!opened.ok && newest && isEmptyFile(opened.error)) {
+        // A kill between creating the newest file and sizing it: it never held anything.
+        fs.rmSync(file, { force: true });
+        continue;
+      }
       if (!opened.ok) return fail(opened.error);
-      if (i === names.value.length - 1 && isNeverInitialized(opened.value)) {
+      if (newest && isNeverInitialized(opened.value)) {
         // A crash between allocating the newest file and writing its header: it holds nothing.
         opened.value.close();
         fs.rmSync(file, { force: true });
@@ -327,6 +333,11 @@ function corrupt(file: string, message: string): FileError {
 }
 
 /** An all-zero header: the file was allocated but its header never written (indexCount starts at 1). */
+/** The error of opening a zero-byte file: created, then killed before it was sized. */
+function isEmptyFile(error: FileError): boolean {
+  return error.kind === 'size-mismatch' && error.actualBytes === 0;
+}
+
 function isNeverInitialized(file: MappedFile): boolean {
   const header = file.read(0, HEADER_BYTES);
   for (let i = 0; i < header.length; i++) if (header[i] !== 0) return false;
