@@ -30,8 +30,8 @@ async function freeBasePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20000 + Math.floor(Math.random() * 30000);
     const ns = nameserverPorts(base);
-    const b = brokerPorts(base, 0);
-    const ports = [ns.remotingPort, ns.httpPort, b.remotingPort, b.haPort, b.httpPort];
+    const b = [brokerPorts(base, 0), brokerPorts(base, 1)].flatMap((p) => [p.remotingPort, p.haPort, p.httpPort]);
+    const ports = [ns.remotingPort, ns.httpPort, ...b];
     const free = await Promise.all(ports.map(portFree));
     if (free.every(Boolean)) return base;
   }
@@ -99,7 +99,9 @@ test('rocketctl up runs a cluster that send and consume work against, and SIGINT
     expect(up.stdout).toMatch(/nameserver\s+nameserver\s+\d+\s+\d+/);
     const state = JSON.parse(fs.readFileSync(path.join(dataDir, STATE_FILE), 'utf8')) as UpState;
     pids = state.processes.map((p) => p.pid);
-    expect(state.processes.map((p) => p.name)).toEqual(['nameserver', 'broker-a-0']);
+    // The default: one group of a master and a slave under the controller.
+    expect(state.processes.map((p) => p.name)).toEqual(['nameserver', 'broker-a-0', 'broker-a-1']);
+    expect(up.stderr).toMatch(/controller: broker-a master is broker-a-\d at epoch 1/);
     expect(pids.every(alive)).toBe(true);
     expect(fs.readFileSync(path.join(dataDir, 'logs', 'broker-a-0.log'), 'utf8')).toContain('"broker ready"');
 
@@ -120,7 +122,7 @@ test('rocketctl up runs a cluster that send and consume work against, and SIGINT
   }
   expect(await up.exited).toBe(0);
   expect(up.stderr).toContain('cluster stopped');
-  expect(pids).toHaveLength(2);
+  expect(pids).toHaveLength(3);
   expect(pids.filter(alive)).toEqual([]);
   expect(fs.existsSync(path.join(dataDir, STATE_FILE))).toBe(false);
 }, 180_000);

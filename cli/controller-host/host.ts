@@ -31,6 +31,8 @@ export interface ControllerHostOptions {
 export interface ControllerHost {
   readonly loop: ControllerLoop;
   readonly stateDir: string;
+  /** True once every group has a recorded master that reports itself master and writable; false after `timeoutMs`. */
+  untilMasters(timeoutMs: number): Promise<boolean>;
   /** Resolves once the record no longer names `replicaId` as master (or after `timeoutMs`). */
   untilNotMaster(replicaId: string, timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
@@ -121,6 +123,21 @@ export function startControllerHost(options: ControllerHostOptions): ControllerH
   return {
     loop,
     stateDir,
+    untilMasters: async (timeoutMs) => {
+      const deadline = Date.now() + timeoutMs;
+      const serving = async (group: string): Promise<boolean> => {
+        const stored = await store.load(group).catch(() => null);
+        const master = replicas.find((r) => r.replicaId === stored?.state.masterId);
+        if (master === undefined) return false;
+        const seen = await observeReplica(master, replicas, token);
+        return seen.reachable && seen.role === 'master' && !seen.fenced && seen.epoch === stored!.state.epoch;
+      };
+      while (!stopped && Date.now() < deadline) {
+        if ((await Promise.all(groups.map(serving))).every(Boolean)) return true;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return false;
+    },
     untilNotMaster: async (replicaId, timeoutMs) => {
       const group = replicas.find((r) => r.replicaId === replicaId)?.group;
       if (group === undefined) return;

@@ -214,6 +214,12 @@ export async function runUp(config: UpConfig, ctx: UpContext): Promise<ExitCode>
     serving = true;
     writeState(layout.dataDir, namesrvAddr, started.value);
     if (!signalled) controller = startController(config, specs, out);
+    // Clients can send once every group has a master: wait for the controller's first decisions.
+    if (controller !== undefined && !(await controller.untilMasters(config.readyTimeoutMs)) && !signalled) {
+      out.err(`no master elected within ${Math.round(config.readyTimeoutMs / 1000)} s; see ${shortPath(path.join(layout.dataDir, 'logs', 'controller.log'), ctx.cwd)}`);
+      await stopAll();
+      return ExitCode.failure;
+    }
     out.out('');
     readyTable(started.value, ctx.cwd).forEach((l) => out.out(l));
     out.out('');
