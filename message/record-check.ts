@@ -6,18 +6,13 @@
 import { assert } from '../stdx';
 import { zlibCrc32 } from './crc';
 import type { Crc32 } from './crc';
-import {
-  BLANK_MARKER_BYTES,
-  MIN_RECORD_BYTES,
-  MessageMagic,
-  RECORD_CRC_BYTES,
-  RecordPos,
-  bodyLengthPos,
-  hasRecordCrcItem,
-  readRecordCrcItem,
-  recordLength,
-} from './record';
+import * as record from './record';
 import { readInt64BE } from './int64';
+
+// Read once at load: under swc's CommonJS (jest, bench) each use of an imported name is a getter
+// on record.ts's exports, which V8 stops inlining once that object goes to dictionary mode, and
+// checkRecord runs for every record dispatched or recovered.
+const { BLANK_MARKER_BYTES, MIN_RECORD_BYTES, MessageMagic, RECORD_CRC_BYTES, RecordPos, bodyLengthPos, hasRecordCrcItem, readRecordCrcItem, recordLength } = record;
 
 export type RecordCheck =
   | { readonly kind: 'record'; readonly size: number }

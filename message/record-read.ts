@@ -10,7 +10,10 @@ import { encodeOffsetMsgId } from './message-id';
 import { decodePropertiesFromBytes } from './properties';
 import { checkRecord } from './record-check';
 import type { RecordCheck } from './record-check';
-import { MessageMagic, RecordPos, SysFlag, bodyLengthPos, storeTimestampPos } from './record';
+import * as record from './record';
+
+// Read once at load, not through the import for every record (see record-check.ts).
+const { MessageMagic, RecordPos, SysFlag, bodyLengthPos, storeTimestampPos } = record;
 
 const NAME_VALUE_BYTE = 0x01;
 const PROPERTY_BYTE = 0x02;

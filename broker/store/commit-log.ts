@@ -44,6 +44,12 @@ export class CommitLog {
   /** The fill of the append in progress; `fillAtWriteOffset` (bound once) forwards to it. */
   private pendingFill: ((target: Buffer, position: number, commitLogOffset: number) => void) | undefined;
   private readonly fillAtWriteOffset = (target: Buffer, offset: number): void => this.pendingFill!(target, offset, this.writeOffsetValue);
+  /**
+   * Every byte in [selfWrittenFrom, writeOffset) was written by `append` in this process (encoded
+   * here moments ago), none read back from disk or received by `appendRaw`. Dispatch skips
+   * re-hashing the record CRC of such records; everything recovered is checked in full.
+   */
+  private selfWrittenFromValue = Number.POSITIVE_INFINITY;
   /** The next segment, allocated in the background and not taken into use yet. */
   private nextSegment: Segment | undefined;
   private readonly touch: TouchAhead | undefined;
@@ -93,6 +99,7 @@ export class CommitLog {
     const last = this.segments[this.segments.length - 1];
     this.writeOffsetValue = last ? last.baseOffset + this.segmentBytes : 0;
     this.flushedOffsetValue = this.writeOffsetValue;
+    this.selfWrittenFromValue = this.writeOffsetValue;
     return ok(undefined);
   }
 
@@ -104,6 +111,11 @@ export class CommitLog {
   /** Offset where the next record goes (the end of the valid data). */
   get writeOffset(): number {
     return this.writeOffsetValue;
+  }
+
+  /** Bytes from here to the write offset were all appended by this process (see the field). */
+  get selfWrittenFrom(): number {
+    return this.selfWrittenFromValue;
   }
 
   /** Everything before this offset has been made durable. */
@@ -191,6 +203,7 @@ export class CommitLog {
     if (position + bytes.length > this.segmentBytes) return err('crosses-segment');
     seg.file.write(position, bytes);
     this.writeOffsetValue += bytes.length;
+    this.selfWrittenFromValue = this.writeOffsetValue;
     return ok(undefined);
   }
 
@@ -235,6 +248,7 @@ export class CommitLog {
     }
     this.writeOffsetValue = this.segments.length === 0 ? offset : Math.max(offset, this.segments[0]!.baseOffset);
     this.flushedOffsetValue = Math.min(this.flushedOffsetValue, this.writeOffsetValue);
+    this.selfWrittenFromValue = Math.min(this.selfWrittenFromValue, this.writeOffsetValue);
     this.touch?.reset(this.writeOffsetValue);
     this.dropAllocationBeyond();
   }

@@ -59,6 +59,10 @@ export class ConsumeQueue {
   private maxPhysicalEndValue = 0;
   private dirty = false;
   private readonly fileBytes: number;
+  /** The entry being written; `fillEntry` (bound once, so a put allocates nothing) writes it. */
+  private readonly pending = { commitLogOffset: 0, size: 0, tagsCode: 0 };
+  private readonly fillEntry = (target: Buffer, offset: number): void =>
+    writeCqEntry(target, offset, this.pending.commitLogOffset, this.pending.size, this.pending.tagsCode);
 
   constructor(
     readonly topic: string,
@@ -263,9 +267,13 @@ export class ConsumeQueue {
   }
 
   private writeAt(queueOffset: number, commitLogOffset: number, size: number, tagsCode: number): boolean {
-    const at = this.locate(queueOffset);
-    if (!at) return false;
-    at.file.writeWith(at.position, CQ_ENTRY_BYTES, (target, offset) => writeCqEntry(target, offset, commitLogOffset, size, tagsCode));
+    const file = this.files[Math.floor(queueOffset / this.entriesPerFile) - this.firstFileIndex];
+    if (!file) return false;
+    const entry = this.pending;
+    entry.commitLogOffset = commitLogOffset;
+    entry.size = size;
+    entry.tagsCode = tagsCode;
+    file.writeWith((queueOffset % this.entriesPerFile) * CQ_ENTRY_BYTES, CQ_ENTRY_BYTES, this.fillEntry);
     this.maxOffsetValue = queueOffset + 1;
     this.dirty = true;
     return true;

@@ -143,6 +143,9 @@ export class Dispatcher {
         checkBodyCrc: false,
         requireRecordCrc: false,
         expectedCommitLogOffset: this.offsetValue,
+        // Records this process encoded moments ago are not hashed again (structure, lengths and
+        // position are still checked); recovered and replicated bytes are.
+        verifyRecordCrc: this.offsetValue < this.commitLog.selfWrittenFrom,
         crc32: this.crc32,
       });
       if (check.kind === 'incomplete') {

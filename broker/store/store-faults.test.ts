@@ -164,6 +164,28 @@ describe.each(storeIoModes())('store faults and services (%s mode)', (ioMode) =>
     await master.close();
     await replica.close();
   });
+
+  it('dispatch re-hashes the record CRC of bytes it did not encode itself: a flipped body byte from a master stops dispatch there', async () => {
+    const master = new MessageStore({ storeDir: tempDir(), ioMode, ...SMALL });
+    const replica = new MessageStore({ storeDir: tempDir(), ioMode, ...SMALL });
+    expect((await master.open()).ok && (await replica.open()).ok).toBe(true);
+    const puts = [];
+    for (let i = 0; i < 3; i++) puts.push(expectPut(await master.putMessage(sampleMessage(i, { bodyBytes: 300 }))));
+    const bytes = Buffer.from(master.readRaw(0, master.commitLogMaxOffset)!);
+    const third = puts[2]!.records[0]!;
+    // A body byte: only the record CRC covers it on the dispatch path (body CRCs are not checked there).
+    bytes[third.commitLogOffset + 150] ^= 0x01;
+    expect((await replica.appendRaw(0, bytes)).ok).toBe(true);
+    await replica.waitDispatched();
+    expect(replica.dispatchedOffset).toBe(third.commitLogOffset);
+    expect(replica.getMaxQueueOffset('TopicTest', 0)).toBe(2);
+    // Its own appends the store dispatches without hashing them again, and still completely.
+    await master.waitDispatched();
+    expect(master.dispatchedOffset).toBe(master.commitLogMaxOffset);
+    expect(master.getMaxQueueOffset('TopicTest', 0)).toBe(3);
+    await master.close();
+    await replica.close();
+  });
 });
 
 describe('disk usage ratio', () => {

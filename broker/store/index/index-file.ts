@@ -13,7 +13,7 @@ import {
   slotPosition,
   timeDiffSeconds,
 } from './layout';
-import type { IndexGeometry, IndexHeader } from './layout';
+import type { IndexEntry, IndexGeometry, IndexHeader } from './layout';
 
 /** A key already reduced to what the file stores. */
 export interface HashedKey {
@@ -44,6 +44,12 @@ export interface SelectOutcome {
  */
 export class IndexFile {
   private dirty = false;
+  /** The entry and slot value being written; the fills below (bound once) read them. */
+  private readonly entry: { -readonly [K in keyof IndexEntry]: IndexEntry[K] } = { keyHash: 0, commitLogOffset: 0, timeDiffSeconds: 0, prevIndex: 0 };
+  private slotValue = 0;
+  private readonly fillEntry = (target: Buffer, offset: number): void => encodeEntry(this.entry, target, offset);
+  private readonly fillSlot = (target: Buffer, offset: number): void => void target.writeInt32BE(this.slotValue, offset);
+  private readonly fillHeader = (target: Buffer, offset: number): void => encodeHeader(this.header, target, offset);
 
   private constructor(
     readonly name: string,
@@ -136,12 +142,14 @@ export class IndexFile {
     // A slot pointing at or past the entry being written is stale (a torn write): start a new chain.
     const validHead = head >= 1 && head < entryNumber;
     const prevIndex = validHead ? head : 0;
-    this.file.writeWith(entryPosition(this.geometry, entryNumber), ENTRY_BYTES, (target, offset) =>
-      encodeEntry({ keyHash: key.keyHash, commitLogOffset, timeDiffSeconds: timeDiff, prevIndex }, target, offset),
-    );
-    const slotValue = Buffer.allocUnsafe(SLOT_BYTES);
-    slotValue.writeInt32BE(entryNumber, 0);
-    this.file.write(slotAt, slotValue);
+    const entry = this.entry;
+    entry.keyHash = key.keyHash;
+    entry.commitLogOffset = commitLogOffset;
+    entry.timeDiffSeconds = timeDiff;
+    entry.prevIndex = prevIndex;
+    this.file.writeWith(entryPosition(this.geometry, entryNumber), ENTRY_BYTES, this.fillEntry);
+    this.slotValue = entryNumber;
+    this.file.writeWith(slotAt, SLOT_BYTES, this.fillSlot);
     if (!validHead) h.hashSlotCount = Math.min(h.hashSlotCount + 1, this.geometry.slotCount);
     h.indexCount = entryNumber + 1;
     this.dirty = true;
@@ -196,7 +204,7 @@ export class IndexFile {
   }
 
   private writeHeader(): void {
-    this.file.writeWith(0, HEADER_BYTES, (target, offset) => encodeHeader(this.header, target, offset));
+    this.file.writeWith(0, HEADER_BYTES, this.fillHeader);
     this.dirty = true;
   }
 }

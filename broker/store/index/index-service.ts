@@ -6,7 +6,7 @@ import type { FileError, MappedFile, MappedFileFactory } from '../io/mapped-file
 import { isIndexFileName, nextIndexFileName } from './file-names';
 import { IndexFile } from './index-file';
 import type { HashedKey } from './index-file';
-import { assertGeometry, emptyHeader, fileSizeBytes, HEADER_BYTES, indexKey, indexKeyHash } from './layout';
+import { assertGeometry, emptyHeader, fileSizeBytes, HEADER_BYTES, indexKey, indexKeyHash, indexKeyHashAfter, indexKeyPrefixHash } from './layout';
 import type { IndexGeometry } from './layout';
 
 export interface IndexConfig {
@@ -54,6 +54,9 @@ export class IndexService {
   private rolling: Promise<Result<void, FileError>> | undefined;
   private corruptChains = 0;
   private readonly geometry: IndexGeometry;
+  /** Topic of the last record indexed and the hash of `${topic}#` (records come in runs of one topic). */
+  private prefixTopic = '';
+  private prefixHash = indexKeyPrefixHash('');
 
   constructor(
     private readonly dir: string,
@@ -132,7 +135,11 @@ export class IndexService {
     if (!(Number.isSafeInteger(entry.commitLogOffset) && entry.commitLogOffset >= 0)) assert(false, `bad commitLogOffset ${entry.commitLogOffset}`);
     if (!Number.isSafeInteger(entry.storeTimestamp)) assert(false, `bad storeTimestamp ${entry.storeTimestamp}`);
     if (entry.commitLogOffset <= this.maxIndexed) return IndexPutStatus.ok;
-    const keys = hashedKeys(entry, this.geometry.slotCount);
+    if (entry.topic !== this.prefixTopic) {
+      this.prefixTopic = entry.topic;
+      this.prefixHash = indexKeyPrefixHash(entry.topic);
+    }
+    const keys = hashedKeys(entry, this.prefixHash, this.geometry.slotCount);
     if (keys.length === 0) return IndexPutStatus.ok;
     const newest = this.files[this.files.length - 1];
     if (!newest) return IndexPutStatus.noFile;
@@ -263,19 +270,21 @@ export class IndexService {
   }
 }
 
-/** UNIQ_KEY and each KEYS token, scoped by topic and deduplicated, as the file stores them. */
-function hashedKeys(entry: IndexEntryInput, slotCount: number): HashedKey[] {
+/**
+ * UNIQ_KEY and each KEYS token, scoped by topic (`prefixHash` is the topic's `${topic}#` hash) and
+ * deduplicated, as the file stores them.
+ */
+function hashedKeys(entry: IndexEntryInput, prefixHash: number, slotCount: number): HashedKey[] {
+  const hashed = (key: string): HashedKey => {
+    const keyHash = indexKeyHashAfter(prefixHash, key);
+    return { keyHash, slot: keyHash % slotCount };
+  };
+  // Most records carry a UNIQ_KEY and no KEYS: no set, no split.
+  if (!entry.keys) return entry.uniqKey ? [hashed(entry.uniqKey)] : [];
   const keys = new Set<string>();
   if (entry.uniqKey) keys.add(entry.uniqKey);
-  if (entry.keys) {
-    for (const key of entry.keys.split(' ')) if (key.length > 0) keys.add(key);
-  }
-  const hashed: HashedKey[] = [];
-  for (const key of keys) {
-    const keyHash = indexKeyHash(indexKey(entry.topic, key));
-    hashed.push({ keyHash, slot: keyHash % slotCount });
-  }
-  return hashed;
+  for (const key of entry.keys.split(' ')) if (key.length > 0) keys.add(key);
+  return Array.from(keys, hashed);
 }
 
 /** Start of the last record indexed: the newest file that holds anything. */

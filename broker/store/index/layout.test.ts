@@ -1,5 +1,7 @@
 import { javaStringHashCode } from '../../../message';
-import { decodeHeader, emptyHeader, encodeHeader, HEADER_BYTES, indexKey, indexKeyHash, readLong, timeDiffSeconds, writeLong } from './layout';
+import {
+  decodeHeader, emptyHeader, encodeHeader, HEADER_BYTES, indexKey, indexKeyHash, indexKeyHashAfter, indexKeyPrefixHash, readLong, timeDiffSeconds, writeLong,
+} from './layout';
 import type { IndexHeader } from './layout';
 
 describe('javaStringHashCode', () => {
@@ -28,6 +30,16 @@ describe('indexKeyHash', () => {
     expect(indexKeyHash(negative)).toBe(Math.abs(javaStringHashCode(negative)));
     expect(indexKeyHash('polygenelubricants')).toBe(0);
     for (const key of ['a', 'zzzzzzzzzzzz', 'x#y', '\u00e9t\u00e9']) expect(indexKeyHash(key)).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('indexKeyHashAfter', () => {
+  it('continues the hash of `${topic}#` to exactly indexKeyHash of the joined key, for any text', () => {
+    const topics = ['', 'TopicTest', '%RETRY%group', '\u4e2d\u6587\u4e3b\u9898', 'a'.repeat(200)];
+    const keys = ['', 'k', '7F00000100002A9F000000000000abcd', 'cl\u00e9 \u{1F600}', 'x'.repeat(300)];
+    for (const topic of topics) {
+      for (const key of keys) expect(indexKeyHashAfter(indexKeyPrefixHash(topic), key)).toBe(indexKeyHash(indexKey(topic, key)));
+    }
   });
 });
 

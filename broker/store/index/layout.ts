@@ -82,8 +82,26 @@ export function indexKey(topic: string, key: string): string {
 
 /** abs(String.hashCode) as RocketMQ computes it; Java's abs(MIN_VALUE) stays negative, which maps to 0. */
 export function indexKeyHash(key: string): number {
-  const hash = javaStringHashCode(key);
+  return absJavaHash(javaStringHashCode(key));
+}
+
+function absJavaHash(hash: number): number {
   return hash === -0x8000_0000 ? 0 : Math.abs(hash);
+}
+
+/**
+ * Java hash of `${topic}#`, from which `indexKeyHashAfter` continues: String.hashCode is a left
+ * fold over the characters, so the index key hash needs no concatenated string per key.
+ */
+export function indexKeyPrefixHash(topic: string): number {
+  return (Math.imul(javaStringHashCode(topic), 31) + 0x23) | 0; // '#'
+}
+
+/** `indexKeyHash(indexKey(topic, key))` given `indexKeyPrefixHash(topic)`. */
+export function indexKeyHashAfter(prefixHash: number, key: string): number {
+  let h = prefixHash;
+  for (let i = 0; i < key.length; i++) h = (Math.imul(h, 31) + key.charCodeAt(i)) | 0;
+  return absJavaHash(h);
 }
 
 /** Whole seconds from the file's first entry, clamped to a Java int as RocketMQ does. */
