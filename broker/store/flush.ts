@@ -2,13 +2,20 @@ import type { Clock } from '../../stdx';
 import type { CommitLog } from './commit-log';
 import type { FlushMode } from './config';
 
-interface Waiter {
-  readonly offset: number;
-  readonly deadlineMs: number;
+/**
+ * The appends that share one group-commit flush: one promise for all of them, so a sync put costs
+ * no promise, closure or queue entry of its own.
+ */
+interface FlushGroup {
+  readonly promise: Promise<boolean>;
   readonly resolve: (flushed: boolean) => void;
+  /** End of the last append in the group: the flush must reach it. */
+  offset: number;
+  /** The timeout of the group's latest member, so that no member times out early. */
+  deadlineMs: number;
 }
 
-/** How often sync-flush waiters are checked for their timeout. */
+/** How often sync-flush groups are checked for their timeout. */
 const TIMEOUT_SWEEP_MS = 50;
 
 /**
@@ -22,9 +29,15 @@ const TIMEOUT_SWEEP_MS = 50;
  * writers a finished flush just released) all land first and share the flush. Starting at once
  * would flush the first append alone and make the rest wait a whole extra flush. No timer is
  * involved: the flush starts as soon as the turn's synchronous work is done.
+ *
+ * Groups resolve in order, each once the flushed offset reaches its end: an acknowledged append
+ * implies that everything before it is durable too (recovery cuts the log at the first damage).
  */
 export class FlushService {
-  private readonly waiters: Waiter[] = [];
+  /** Groups not resolved yet, oldest first. The last one takes new members until its flush starts. */
+  private readonly groups: FlushGroup[] = [];
+  /** The newest group is still open to new members (its flush has not started). */
+  private open = false;
   /** A group-commit flush is running. */
   private flushing = false;
   /** A group-commit flush is scheduled for the check phase of this loop turn. */
@@ -56,19 +69,26 @@ export class FlushService {
   }
 
   /**
-   * Resolves true once every byte below `offset` is durable, or false after the sync-flush timeout.
-   * In async mode it resolves true at once: the page cache is the acknowledgement point.
+   * Resolves true once every byte below `offset` is durable, or false when that takes longer than
+   * the sync-flush timeout (at least `timeoutMs` from this call). In async mode it is true at once:
+   * the page cache is the acknowledgement point.
    */
   waitFlushed(offset: number): Promise<boolean> | true {
     if (this.mode === 'async' || offset <= this.commitLog.flushedOffset) return true;
-    return new Promise<boolean>((resolve) => {
-      this.waiters.push({ offset, deadlineMs: this.clock.monotonicMs() + this.timeoutMs, resolve });
+    let group = this.open ? this.groups[this.groups.length - 1] : undefined;
+    if (!group) {
+      group = newGroup();
+      this.groups.push(group);
+      this.open = true;
       if (!this.sweeper) {
-        this.sweeper = setInterval(() => this.expireWaiters(), TIMEOUT_SWEEP_MS);
+        this.sweeper = setInterval(() => this.expireGroups(), TIMEOUT_SWEEP_MS);
         this.sweeper.unref();
       }
-      this.requestFlush();
-    });
+    }
+    group.offset = Math.max(group.offset, offset);
+    group.deadlineMs = this.clock.monotonicMs() + this.timeoutMs;
+    this.requestFlush();
+    return group.promise;
   }
 
   /** One flush of everything appended so far (async mode's timer, shutdown). */
@@ -86,7 +106,7 @@ export class FlushService {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.flushNow();
-    this.releaseWaiters();
+    this.releaseGroups();
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
   }
@@ -101,42 +121,44 @@ export class FlushService {
     });
   }
 
-  /** One flush of everything appended so far; waiters that arrived meanwhile get the next one. */
+  /** One flush of everything appended so far; appends that arrive meanwhile form the next group. */
   private async groupCommit(): Promise<void> {
-    if (this.flushing || this.stopped || this.waiters.length === 0) return;
+    if (this.flushing || this.stopped || this.groups.length === 0) return;
     this.flushing = true;
+    this.open = false;
     try {
       await this.commitLog.flush();
       this.failure = undefined;
     } catch (e) {
       this.fail(e);
       this.flushing = false;
-      return; // waiters time out; the next append retries the flush
+      return; // groups time out; the next append retries the flush
     }
     this.flushing = false;
-    this.releaseWaiters();
-    if (this.waiters.length > 0) this.requestFlush();
+    this.releaseGroups();
+    if (this.groups.length > 0) this.requestFlush();
   }
 
-  private releaseWaiters(): void {
+  private releaseGroups(): void {
     const flushed = this.commitLog.flushedOffset;
     let done = 0;
-    while (done < this.waiters.length && this.waiters[done]!.offset <= flushed) done++;
+    while (done < this.groups.length && this.groups[done]!.offset <= flushed) done++;
     if (done === 0) return;
-    const ready = this.waiters.splice(0, done);
-    for (const w of ready) w.resolve(true);
+    if (done === this.groups.length) this.open = false;
+    for (const g of this.groups.splice(0, done)) g.resolve(true);
   }
 
-  private expireWaiters(): void {
+  private expireGroups(): void {
     const now = this.clock.monotonicMs();
-    for (let i = 0; i < this.waiters.length; ) {
-      const w = this.waiters[i]!;
-      if (w.deadlineMs <= now) {
-        this.waiters.splice(i, 1);
-        w.resolve(false);
+    for (let i = 0; i < this.groups.length; ) {
+      const g = this.groups[i]!;
+      if (g.deadlineMs <= now) {
+        if (i === this.groups.length - 1) this.open = false;
+        this.groups.splice(i, 1);
+        g.resolve(false);
       } else i++;
     }
-    if (this.waiters.length === 0 && this.sweeper) {
+    if (this.groups.length === 0 && this.sweeper) {
       clearInterval(this.sweeper);
       this.sweeper = undefined;
     }
@@ -146,4 +168,10 @@ export class FlushService {
     this.failure = e instanceof Error ? e : new Error(String(e));
     this.onError(this.failure);
   }
+}
+
+function newGroup(): FlushGroup {
+  let resolve!: (flushed: boolean) => void;
+  const promise = new Promise<boolean>((r) => (resolve = r));
+  return { promise, resolve, offset: 0, deadlineMs: 0 };
 }

@@ -6,6 +6,8 @@ import { sampleBody, sampleMessage, storeIoModes } from '../../testing/store';
 import { createFileFactory, GetStatus, MessageStore, PutStatus } from '.';
 import type { PutMessageResult, StoreConfig } from '.';
 import { diskUsageOf } from './retention';
+import type { FileError, MappedFile, MappedFileFactory, OpenOptions } from './io/mapped-file';
+import type { Result } from '../../stdx';
 
 afterAll(cleanupTempDirs);
 
@@ -44,6 +46,32 @@ describe.each(storeIoModes())('store faults and services (%s mode)', (ioMode) =>
     // Group commit: far fewer flushes than appends.
     expect(files.commitLogFlushes).toBeGreaterThan(0);
     expect(files.commitLogFlushes).toBeLessThan(appenders / 4);
+    await store.close();
+  });
+
+  it('sync flush: a put whose flush stalls past syncFlushTimeoutMs gets FLUSH_DISK_TIMEOUT; puts sharing a later flush wait their full timeout and succeed', async () => {
+    const clock = new ManualClock();
+    const stall = new StallingCommitLogFlushes(createFileFactory(ioMode));
+    const config = { storeDir: tempDir(), ioMode, ...SMALL, flushMode: 'sync' as const, syncFlushTimeoutMs: 5000 };
+    const store = new MessageStore(config, { files: stall, clock });
+    expect((await store.open()).ok).toBe(true);
+    stall.stalled = true;
+    const settled = new Map<string, PutMessageResult>();
+    const put = (name: string, seq: number) => void store.putMessage(sampleMessage(seq)).then((r) => settled.set(name, r));
+    put('a', 0);
+    await until(() => stall.waiting > 0); // a's flush has started and hangs
+    put('c', 1); // the next group, open while a's flush runs
+    clock.advance(3000);
+    put('d', 2); // joins c's group and moves its deadline to 8000
+    clock.advance(2001);
+    await until(() => settled.has('a'));
+    expect(settled.get('a')!.status).toBe(PutStatus.FLUSH_DISK_TIMEOUT);
+    // c's own 5 s are over, but it shares d's flush and deadline: nobody in a group times out early.
+    expect(settled.has('c') || settled.has('d')).toBe(false);
+    stall.release();
+    await until(() => settled.has('c') && settled.has('d'));
+    expect([settled.get('c')!.status, settled.get('d')!.status]).toEqual([PutStatus.PUT_OK, PutStatus.PUT_OK]);
+    expect(store.commitLogFlushedOffset).toBe(store.commitLogMaxOffset);
     await store.close();
   });
 
@@ -145,6 +173,8 @@ describe.each(storeIoModes())('store faults and services (%s mode)', (ioMode) =>
     expect((await replica.appendRaw(tailStart + 100, tail.subarray(100))).ok).toBe(true);
     offset = tailStart + tail.length;
     await replica.waitDispatched();
+    // The master dispatches on its own schedule (it may still wait for a new queue or index file).
+    await master.waitDispatched();
     for (const q of [0, 1]) {
       const a = master.getMessages({ topic: 'TopicTest', queueId: q, queueOffset: 0, maxCount: 100 });
       const b = replica.getMessages({ topic: 'TopicTest', queueId: q, queueOffset: 0, maxCount: 100 });
@@ -187,6 +217,47 @@ describe.each(storeIoModes())('store faults and services (%s mode)', (ioMode) =>
     await replica.close();
   });
 });
+
+/** Real files whose commit-log flushes hang while `stalled` is set, until `release()`. */
+class StallingCommitLogFlushes implements MappedFileFactory {
+  stalled = false;
+  /** Flushes started and held back. */
+  waiting = 0;
+  private gate: Promise<void> = Promise.resolve();
+  private openGate: () => void = () => undefined;
+
+  constructor(private readonly inner: MappedFileFactory) {
+    this.gate = new Promise((resolve) => (this.openGate = resolve));
+  }
+
+  get mode() {
+    return this.inner.mode;
+  }
+
+  release(): void {
+    this.stalled = false;
+    this.openGate();
+  }
+
+  async open(filePath: string, sizeBytes: number, options: OpenOptions): Promise<Result<MappedFile, FileError>> {
+    const r = await this.inner.open(filePath, sizeBytes, options);
+    if (!r.ok || !/[/\\]commitlog[/\\]/.test(filePath)) return r;
+    const file = r.value;
+    const flush = async (): Promise<void> => {
+      if (this.stalled) {
+        this.waiting++;
+        await this.gate;
+      }
+      return file.flush();
+    };
+    return { ok: true, value: new Proxy(file, { get: (t, prop) => (prop === 'flush' ? flush : (Reflect.get(t, prop) as unknown as object)) }) };
+  }
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  if (!condition()) throw new Error('condition not reached in time');
+}
 
 describe('disk usage ratio', () => {
   it('is used / (used + available) like df, so blocks reserved for root count as neither (regression: a 38%-used disk read as 75% full)', () => {
