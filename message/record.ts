@@ -236,13 +236,15 @@ function putHost(target: Buffer, view: DataView, pos: number, host: HostAddress)
 
 /** Writes the 20-byte record-CRC item at `pos`: key, 0x01, digits least significant first, 0x02. */
 function writeRecordCrcItem(target: Buffer, pos: number, crc: number): void {
-  RECORD_CRC_KEY.copy(target, pos);
-  let p = pos + RECORD_CRC_KEY.length;
+  // Byte loops: Buffer#copy costs more than it moves for 8 bytes. `crc` is a non-negative int32.
+  let p = pos;
+  for (let i = 0; i < RECORD_CRC_KEY.length; i++) target[p++] = RECORD_CRC_KEY[i]!;
   target[p++] = NAME_VALUE_BYTE;
   let rest = crc;
   for (let i = 0; i < 10; i++) {
-    target[p++] = ASCII_ZERO + (rest % 10);
-    rest = Math.floor(rest / 10);
+    const next = (rest / 10) | 0;
+    target[p++] = ASCII_ZERO + (rest - next * 10);
+    rest = next;
   }
   target[p] = PROPERTY_BYTE;
 }
@@ -292,7 +294,13 @@ export function encodeRecord(target: Buffer, offset: number, f: RecordFields, op
   } else {
     target[pos++] = f.topic.length;
   }
-  pos += f.topic.copy(target, pos);
+  const topic = f.topic;
+  if (topic.length <= 64) {
+    for (let i = 0; i < topic.length; i++) target[pos + i] = topic[i]!;
+    pos += topic.length;
+  } else {
+    pos += topic.copy(target, pos);
+  }
   view.setInt16(pos, propertiesBytes);
   pos += 2;
   const written = isText ? target.write(properties, pos, rawPropertiesBytes, 'utf8') : properties.copy(target, pos);
