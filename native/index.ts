@@ -49,23 +49,6 @@ export interface NativeMmap {
   pretouchAsync(mapping: Buffer, offset: number, length: number): Promise<void>;
 }
 
-/**
- * CRC-32 as java.util.zip.CRC32 and zlib compute it (native/src/crc32.cc), with carry-less
- * multiplication on x86-64 CPUs that have it: several times zlib's speed on record-sized inputs.
- */
-export interface NativeCrc32 {
-  /**
-   * CRC of `bytes[offset, offset + length)` continuing from `previous` (0 to start), exactly
-   * zlib's `crc32(previous, ...)`, returned as a signed 32-bit integer (a small integer for V8,
-   * so no allocation); `>>> 0` gives zlib's unsigned value. `previous` may be signed or unsigned.
-   */
-  crc32(bytes: Uint8Array, offset: number, length: number, previous: number): number;
-  /** The same through the byte table only, so tests can compare both paths. */
-  crc32Portable(bytes: Uint8Array, offset: number, length: number, previous: number): number;
-  /** True when `crc32` uses carry-less multiplication on this CPU. */
-  readonly crc32Accelerated: boolean;
-}
-
 export interface NativeAdvice {
   readonly NORMAL: number;
   readonly SEQUENTIAL: number;
@@ -128,17 +111,6 @@ function looksLikeAddon(value: unknown): value is NativeMmap {
 export function loadNativeMmap(): NativeMmap | null {
   loaded ??= load();
   return loaded.addon;
-}
-
-/**
- * The addon's CRC-32 functions, or null when the addon is not built, fails to load, or is an
- * older build without them (the mmap functions then still load). Never throws.
- */
-export function loadNativeCrc32(): NativeCrc32 | null {
-  loaded ??= load();
-  const addon = loaded.addon as unknown as Record<string, unknown> | null;
-  if (addon === null || typeof addon.crc32 !== 'function' || typeof addon.crc32Portable !== 'function') return null;
-  return addon as unknown as NativeCrc32;
 }
 
 /** Why `loadNativeMmap` returned null, or null when the addon loaded. */

@@ -14,7 +14,7 @@ import { ConsumeQueueTable } from './consume-queue-table';
 import { Dispatcher } from './dispatcher';
 import { FlushService } from './flush';
 import { IndexService } from './index/index';
-import { createFileFactory, fastestCrc32 } from './io';
+import { createFileFactory } from './io';
 import type { MappedFileFactory } from './io/mapped-file';
 import { planRecovery, scanCommitLog } from './recovery';
 import { StoreReader } from './reader';
@@ -114,7 +114,8 @@ export class MessageStore {
       this.events.warn('commit log flush failed', { error: e.message }),
     );
     this.onDispatched = deps.onDispatched;
-    this.crc32 = fastestCrc32();
+    // CRC-32 comes from zlib.crc32 (the project's rule); records get two per append.
+    this.crc32 = codec.zlibCrc32;
     this.appender = new RecordAppender(this.config.recordCrc, this.crc32, this.config.maxMessageSizeBytes);
     this.retention = new Retention(this.config, this.commitLog, this.queues, this.index, this.clock, deps.diskUsage, this.events, {
       dispatchedOffset: () => this.dispatcher?.offset ?? 0,

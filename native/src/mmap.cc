@@ -32,11 +32,6 @@
 #include <string>
 #include <unordered_map>
 
-namespace rocket {
-// crc32.cc: CRC-32 with carry-less multiplication where the CPU has it.
-void InitCrc32(Napi::Env env, Napi::Object exports);
-}  // namespace rocket
-
 namespace {
 
 // ---------------------------------------------------------------------------------------------
@@ -489,7 +484,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   advice.Set("DONTNEED", Napi::Number::New(env, MADV_DONTNEED));
   advice.Freeze();
   exports.Set("advice", advice);
-  rocket::InitCrc32(env, exports);
   return exports;
 }
 

@@ -10,7 +10,6 @@ export type { FileAdvice, FileError, MappedFile, MappedFileFactory, OpenOptions 
 export type { AllocateFile, FileFactoryOptions } from './file-common';
 export { FsFileFactory, FsMappedFile } from './fs-file';
 export { MmapFileFactory, MmapMappedFile } from './mmap-file';
-export { fastestCrc32 } from './crc';
 
 /**
  * The file factory for `mode`. Throws when `mmap` is asked for but the native addon cannot be
