@@ -224,6 +224,14 @@ describe('up flags', () => {
     expect(!r.ok && r.error).toHaveLength(6);
   });
 
+  test('integer flags take decimal digits only: an empty value, exponent or hex is an error, not 0 or a surprise', () => {
+    for (const stopGrace of ['', '1e2', '0x10', ' 5']) {
+      const r = parseUpFlags({ stopGrace }, '/');
+      expect(!r.ok && r.error).toEqual([`--stop-grace must be an integer from 0 to 600, got "${stopGrace}"`]);
+    }
+    expect(parseUpFlags({ stopGrace: '0' }, '/')).toMatchObject({ ok: true, value: { stopGraceMs: 0 } });
+  });
+
   test('a base port too high for the layout is a flag error', () => {
     const r = parseUpFlags({ basePort: '65000' }, '/');
     expect(!r.ok && r.error[0]).toMatch(/too high/);

@@ -45,7 +45,8 @@ export const UP_DEFAULTS = {
 
 function intFlag(name: string, text: string | undefined, fallback: number, min: number, max: number, problems: string[]): number {
   if (text === undefined) return fallback;
-  const n = Number(text);
+  // Decimal digits only: Number() would take "" as 0 and "1e3" or "0x10" as numbers.
+  const n = /^\d{1,9}$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
     problems.push(`--${name} must be an integer from ${min} to ${max}, got "${text}"`);
     return fallback;
