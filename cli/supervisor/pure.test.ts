@@ -232,6 +232,12 @@ describe('up flags', () => {
     expect(parseUpFlags({ stopGrace: '0' }, '/')).toMatchObject({ ok: true, value: { stopGraceMs: 0 } });
   });
 
+  test('--replication with a single replica per group is an error instead of being ignored', () => {
+    const r = parseUpFlags({ replicas: '1', replication: 'sync' }, '/');
+    expect(!r.ok && r.error).toEqual(['--replication needs --replicas 2 or more, got 1']);
+    expect(parseUpFlags({ replicas: '2', replication: 'sync' }, '/')).toMatchObject({ ok: true, value: { layout: { replicationMode: 'sync' } } });
+  });
+
   test('a base port too high for the layout is a flag error', () => {
     const r = parseUpFlags({ basePort: '65000' }, '/');
     expect(!r.ok && r.error[0]).toMatch(/too high/);

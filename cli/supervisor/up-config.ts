@@ -71,6 +71,8 @@ export function parseUpFlags(flags: UpFlags, cwd: string): Result<UpConfig, stri
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(clusterName)) problems.push(`--cluster-name may hold letters, digits, '-' and '_' (1..64), got "${clusterName}"`);
   const replication = flags.replication;
   if (replication !== undefined && !(ReplicationModes as readonly string[]).includes(replication)) problems.push(`--replication must be one of ${ReplicationModes.join(', ')}, got "${replication}"`);
+  // A single-replica group has nothing to replicate to; silently ignoring the flag would mislead.
+  if (replication !== undefined && replicasPerGroup < 2 && (ReplicationModes as readonly string[]).includes(replication)) problems.push(`--replication needs --replicas 2 or more, got ${replicasPerGroup}`);
   if (problems.length > 0) return err(problems);
   return ok({
     layout: {
