@@ -243,6 +243,10 @@ describe('Producer.send', () => {
   });
 });
 
+test('a bad heartbeatIntervalMs is refused by the constructor, before start() sets any timer', () => {
+  expect(() => new Producer({ namesrvAddr: '127.0.0.1:9876', heartbeatIntervalMs: 0 })).toThrow(expect.objectContaining({ code: ClientErrorCode.INVALID_ARGUMENT }));
+});
+
 describe('Producer.sendBatch and sendOneway', () => {
   test('sendBatch is one SEND_BATCH_MESSAGE with consecutive offsets', async () => {
     const p = await producer();

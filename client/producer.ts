@@ -128,6 +128,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
   private readonly retries: number;
   private readonly maxPending: number;
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly heartbeatIntervalMs: number;
   private prepareOpts: PrepareOptions | undefined;
   private state: State = 'new';
 
@@ -142,6 +143,8 @@ export class Producer extends EventEmitter<ProducerEvents> {
     this.timeoutMs = positive('sendTimeoutMs', options.sendTimeoutMs ?? DEFAULTS.sendTimeoutMs);
     this.retries = nonNegative('retryTimesWhenSendFailed', options.retryTimesWhenSendFailed ?? DEFAULTS.retryTimesWhenSendFailed);
     this.maxPending = positive('maxPendingSends', options.maxPendingSends ?? DEFAULTS.maxPendingSends);
+    // Checked here with the other options: a throw from start() would leave the route refresh running.
+    this.heartbeatIntervalMs = positive('heartbeatIntervalMs', options.heartbeatIntervalMs ?? DEFAULTS.heartbeatIntervalMs);
     this.remoting = new RemotingClient({
       clock: this.clock,
       serializeType: options.serializeType === 'json' ? SerializeType.JSON : SerializeType.ROCKETMQ,
@@ -175,8 +178,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     if (this.state !== 'new') throw new ClientError(ClientErrorCode.INVALID_ARGUMENT, `producer cannot start: it is ${this.state}`);
     this.state = 'starting';
     this.routes.start();
-    const interval = positive('heartbeatIntervalMs', this.options.heartbeatIntervalMs ?? DEFAULTS.heartbeatIntervalMs);
-    this.heartbeatTimer = setInterval(() => this.heartbeat(), interval);
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), this.heartbeatIntervalMs);
     this.heartbeatTimer.unref();
     this.state = 'running';
   }
