@@ -49,6 +49,12 @@ afterEach(async () => {
   await cluster.close();
 });
 
+test('interval and timeout options that are not positive integers are refused by the constructor', () => {
+  for (const bad of [{ heartbeatIntervalMs: 0 }, { persistOffsetIntervalMs: -1 }, { routeRefreshIntervalMs: Number.NaN }, { requestTimeoutMs: 0 }]) {
+    expect(() => new PullConsumer({ namesrvAddr: '127.0.0.1:9876', groupName: 'readers', ...bad })).toThrow(expect.objectContaining({ code: ClientErrorCode.INVALID_ARGUMENT }));
+  }
+});
+
 describe('PullConsumer.pull', () => {
   test('fetchQueues lists the readable queues of every broker', async () => {
     const c = await consumer();

@@ -33,6 +33,7 @@ import { BrokerOffsetStore } from './offset-store';
 import type { PullResult } from './pull';
 import { pullMessages } from './pull';
 import { RouteCache, parseNamesrvAddrs, pullTarget } from './route';
+import { positiveInt } from './push-consumer-options';
 import { parseTagExpression } from './tags';
 import type { MessageQueue } from './types';
 import { queueKey } from './types';
@@ -95,7 +96,11 @@ export class PullConsumer extends EventEmitter<PullConsumerEvents> {
     this.groupName = options.groupName;
     this.identity = makeIdentity(options.instanceName);
     this.clock = options.clock ?? systemClock;
-    this.timeoutMs = options.requestTimeoutMs ?? 3000;
+    // Checked up front: setInterval takes 0, a negative or NaN as 1 ms (a heartbeat every millisecond).
+    for (const name of ['heartbeatIntervalMs', 'persistOffsetIntervalMs', 'routeRefreshIntervalMs'] as const) {
+      if (options[name] !== undefined) positiveInt(name, options[name]);
+    }
+    this.timeoutMs = positiveInt('requestTimeoutMs', options.requestTimeoutMs ?? 3000);
     this.remoting = new RemotingClient({ clock: this.clock });
     this.routes = new RouteCache(this.remoting, { namesrvAddrs, timeoutMs: this.timeoutMs, refreshIntervalMs: options.routeRefreshIntervalMs ?? 30_000 });
     this.routes.on('warning', (error) => this.warn(error));

@@ -102,7 +102,7 @@ export function resolvePushOptions(options: PushConsumerOptions): ResolvedPushOp
   return o;
 }
 
-function positiveInt(name: string, value: number): number {
+export function positiveInt(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value <= 0) throw invalidArgument(`${name} must be a positive integer, got ${value}`);
   return value;
 }
