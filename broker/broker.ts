@@ -320,6 +320,8 @@ export class Broker {
       clock: this.clock,
       logger: this.logger.child({ component: 'processors' }),
       replication: this.replicationService,
+      // Like upstream's cleanOffsetByTopic: a re-created topic must not inherit old committed offsets.
+      onTopicDeleted: (topic) => consume.onTopicDeleted(topic),
     });
     const stats = new RuntimeStats(this.clock, () => this.metrics.putMessagesTotal);
     // Replies use the request's serialization: ali-ons reads only JSON and sends JSON, while

@@ -3,6 +3,7 @@ import {
   CreateTopicRequestHeader,
   RequestCode,
   ResponseCode,
+  UpdateConsumerOffsetRequestHeader,
   makeRequest,
   parseKVTable,
   parseLenientJson,
@@ -92,6 +93,18 @@ describe('admin processors', () => {
     expect(deleted.code).toBe(ResponseCode.SUCCESS);
     expect(t.broker.topics!.get('TopicGone')).toBeUndefined();
     expect(t.broker.store!.getMaxQueueOffset('TopicGone', 0)).toBe(0);
+  });
+
+  it('forgets the committed offsets of a deleted topic, so a re-created topic starts without them', async () => {
+    await t.invoke(sendV2Request({ topic: 'TopicOffsetsGone' }));
+    await t.broker.store!.waitDispatched();
+    const extFields = UpdateConsumerOffsetRequestHeader.format({ consumerGroup: 'GroupOffsetsGone', topic: 'TopicOffsetsGone', queueId: 0, commitOffset: 1 });
+    const committed = await t.invoke(makeRequest(RequestCode.UPDATE_CONSUMER_OFFSET, { extFields }));
+    expect(committed.code).toBe(ResponseCode.SUCCESS);
+    expect(t.broker.consume!.consumerOffset('GroupOffsetsGone', 'TopicOffsetsGone', 0)).toBe(1);
+    const deleted = await t.invoke(makeRequest(RequestCode.DELETE_TOPIC_IN_BROKER, { extFields: { topic: 'TopicOffsetsGone' } }));
+    expect(deleted.code).toBe(ResponseCode.SUCCESS);
+    expect(t.broker.consume!.consumerOffset('GroupOffsetsGone', 'TopicOffsetsGone', 0)).toBeUndefined();
   });
 
   it('answers offset queries: max, min, earliest store time, offset by timestamp', async () => {

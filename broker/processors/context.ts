@@ -30,6 +30,8 @@ export interface ProcessorDeps {
   readonly clock: Clock;
   readonly logger: ServerLogger;
   readonly replication?: ReplicationGate;
+  /** After DELETE_TOPIC_IN_BROKER: the consume side forgets the topic's committed offsets. */
+  readonly onTopicDeleted?: (topic: string) => void;
 }
 
 export class ProcessorContext {
@@ -40,6 +42,7 @@ export class ProcessorContext {
   readonly clock: Clock;
   readonly logger: ServerLogger;
   readonly replication: ReplicationGate | undefined;
+  readonly onTopicDeleted: ((topic: string) => void) | undefined;
   readonly startedAtMs: number;
   /** Unique ids for messages that arrive without UNIQ_KEY. */
   readonly uniqIds: UniqIdGenerator;
@@ -57,6 +60,7 @@ export class ProcessorContext {
     this.clock = deps.clock;
     this.logger = deps.logger;
     this.replication = deps.replication;
+    this.onTopicDeleted = deps.onTopicDeleted;
     this.startedAtMs = deps.clock.nowMs();
     this.uniqIds = new UniqIdGenerator(deps.clock, parseIp(deps.config.brokerIP1).address);
   }

@@ -61,6 +61,7 @@ export class TopicProcessor {
     this.ctx.topics.delete(topic);
     this.ctx.store.deleteTopic(topic);
     this.ctx.metrics.forgetTopic(topic);
+    this.ctx.onTopicDeleted?.(topic);
     return success(request);
   };
 
