@@ -207,6 +207,12 @@ describe('ControllerLoop against an in-memory group', () => {
     expect(await queued).toEqual({ accepted: false, reason: 'the controller stopped' });
   });
 
+  it('refuses a request made after stop() at once instead of leaving it unsettled', async () => {
+    const h = new Harness(['b-0']);
+    await h.loop.stop();
+    expect(await h.loop.requestSwitchover(SIM_GROUP)).toEqual({ accepted: false, reason: 'the controller stopped' });
+  });
+
   it('emits a repeating note once, not on every tick', async () => {
     const h = new Harness(['b-0', 'b-1']);
     h.cluster.kill('b-1');

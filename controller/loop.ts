@@ -71,6 +71,8 @@ export class ControllerLoop extends EventEmitter<ControllerLoopEvents> {
   private running: Promise<TickReport> | null = null;
   private timer: unknown = null;
   private started = false;
+  /** Set by stop() until the next start(): no tick will come to settle a new request. */
+  private stopped = false;
 
   constructor(
     private readonly ports: ControllerPorts,
@@ -86,12 +88,14 @@ export class ControllerLoop extends EventEmitter<ControllerLoopEvents> {
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.stopped = false;
     this.schedule(0);
   }
 
   /** Stops scheduling, waits for a tick in progress, refuses queued requests. */
   async stop(): Promise<void> {
     this.started = false;
+    this.stopped = true;
     if (this.timer !== null) this.timers.clearTimeout(this.timer);
     this.timer = null;
     if (this.running !== null) await this.running.catch(() => undefined);
@@ -112,6 +116,7 @@ export class ControllerLoop extends EventEmitter<ControllerLoopEvents> {
   }
 
   private request(group: string, intent: ControllerIntent): Promise<IntentOutcome> {
+    if (this.stopped) return Promise.resolve({ accepted: false, reason: 'the controller stopped' });
     if (this.intents.has(group)) return Promise.resolve({ accepted: false, reason: `another request for ${group} is waiting` });
     return new Promise((resolve) => this.intents.set(group, { intent, resolve }));
   }
