@@ -1,4 +1,5 @@
 import type { BrokerData, TopicRouteData } from '../protocol';
+import { ClientErrorCode } from './errors';
 import { buildTopicRoute, parseNamesrvAddrs, pullTarget } from './route';
 
 const brokers: BrokerData[] = [
@@ -69,5 +70,10 @@ describe('parseNamesrvAddrs', () => {
     expect(parseNamesrvAddrs('a:1; b:2;')).toEqual(['a:1', 'b:2']);
     expect(parseNamesrvAddrs(['a:1,b:2', 'a:1'])).toEqual(['a:1', 'b:2']);
     expect(parseNamesrvAddrs('')).toEqual([]);
+  });
+
+  test('an entry that is not host:port is an INVALID_ARGUMENT naming it', () => {
+    expect(() => parseNamesrvAddrs('a:1;localhost')).toThrow(expect.objectContaining({ code: ClientErrorCode.INVALID_ARGUMENT, message: expect.stringContaining('"localhost"') }));
+    expect(() => parseNamesrvAddrs(['a:99999'])).toThrow(expect.objectContaining({ code: ClientErrorCode.INVALID_ARGUMENT }));
   });
 });

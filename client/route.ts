@@ -14,9 +14,10 @@ import { EventEmitter } from 'node:events';
 import type { BrokerData, RemotingCommand, TopicRouteData } from '../protocol';
 import { GetRouteInfoRequestHeader, MASTER_ID, RequestCode, ResponseCode, isReadable, isWritable, makeRequest, parseTopicRouteData } from '../protocol';
 import type { RemotingClient } from '../remoting';
+import { parseAddress } from '../remoting';
 import { assert } from '../stdx';
 import type { ClientError } from './errors';
-import { BrokerError, ClientErrorCode, ClientError as ClientErrorClass, fromRemotingError } from './errors';
+import { BrokerError, ClientErrorCode, ClientError as ClientErrorClass, fromRemotingError, invalidArgument } from './errors';
 import type { MessageQueue } from './types';
 
 export interface TopicRoute {
@@ -83,6 +84,8 @@ export function pullTarget(brokers: ReadonlyMap<string, BrokerData>, brokerName:
 /** `a:9876;b:9876`, `a:9876,b:9876` or an array of them. */
 export function parseNamesrvAddrs(input: string | readonly string[]): string[] {
   const list = (typeof input === 'string' ? [input] : [...input]).flatMap((s) => s.split(/[;,]/)).map((s) => s.trim()).filter((s) => s !== '');
+  // Refused here, where the option is given: otherwise every later request fails with INVALID_ADDRESS.
+  for (const addr of list) if (!parseAddress(addr).ok) throw invalidArgument(`namesrvAddr ${JSON.stringify(addr)} is not host:port`);
   return [...new Set(list)];
 }
 
