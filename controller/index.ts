@@ -37,3 +37,5 @@ export type { ControllerLoopEvents, ControllerLoopOptions, GroupTickReport, Tick
 export { ControllerLoop, MAX_GROUPS, MAX_REPLICAS_PER_GROUP } from './loop';
 export type { BrokerStatusBody, RoleRequestBody, SlaveStatusBody } from './admin-api';
 export { DEFAULT_ELECTION_PRIORITY, observationFromStatus, roleRequestFor } from './admin-api';
+export type { BrokerRoleCommand, ReplicaEndpoint } from './broker-admin';
+export { observationFromBrokerStatus, roleCommandFor } from './broker-admin';

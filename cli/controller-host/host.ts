@@ -12,8 +12,8 @@ import type { ServerLogger } from '../../ops';
 import type { Result } from '../../stdx';
 import { err, ok, systemClock } from '../../stdx';
 import { FileGroupStateStore } from './file-store';
-import type { ReplicaEndpoint } from './translate';
-import { observationFromBrokerStatus, roleCommandFor } from './translate';
+import type { ReplicaEndpoint } from '../../controller';
+import { observationFromBrokerStatus, roleCommandFor } from '../../controller';
 
 export const CONTROLLER_TIMING = { intervalMs: 500, masterDownAfterMs: 2_000, requestTimeoutMs: 1_000 } as const;
 

@@ -2,8 +2,8 @@
  * cli/controller-host: the controller (controller/) hosted by the local supervisor (`rocketctl up`):
  * HTTP observe/act against each broker's admin API, a JSON file store, the loop and its log.
  */
-export type { BrokerRoleCommand, ReplicaEndpoint } from './translate';
-export { observationFromBrokerStatus, roleCommandFor } from './translate';
+export type { BrokerRoleCommand, ReplicaEndpoint } from '../../controller';
+export { observationFromBrokerStatus, roleCommandFor } from '../../controller';
 export { FileGroupStateStore } from './file-store';
 export type { ControllerHost, ControllerHostOptions } from './host';
 export { CONTROLLER_TIMING, describeDecision, startControllerHost } from './host';

@@ -1,6 +1,6 @@
-import type { ControllerAction } from '../../controller';
-import type { ReplicaEndpoint } from './translate';
-import { observationFromBrokerStatus, roleCommandFor } from './translate';
+import type { ControllerAction } from './types';
+import type { ReplicaEndpoint } from './broker-admin';
+import { observationFromBrokerStatus, roleCommandFor } from './broker-admin';
 
 const replicas: ReplicaEndpoint[] = [
   { replicaId: 'broker-a-0', group: 'broker-a', httpUrl: 'http://127.0.0.1:10913', address: '127.0.0.1:10911', haAddress: '127.0.0.1:10912', slaveBrokerId: 2 },

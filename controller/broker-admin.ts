@@ -1,14 +1,14 @@
 /**
- * The broker's admin API (docs/replication.md) in the controller's words (controller/admin-api.ts),
+ * The broker's admin API (docs/replication.md) in the controller's words (admin-api.ts),
  * both ways. They differ in naming: the broker names peers by address (`inSyncSet`, a slave's
  * `masterAddress` is the master's HA address) and says `writable`, the controller names replicas
  * by replicaId and says `fenced`. The host knows every replica of a group (its process specs), so
  * addresses map back to replicaIds through that directory. Pure.
  */
-import type { ControllerAction, ReachableBroker } from '../../controller';
-import { observationFromStatus } from '../../controller';
-import type { Result } from '../../stdx';
-import { err, ok } from '../../stdx';
+import type { ControllerAction, ReachableBroker } from './types';
+import { observationFromStatus } from './admin-api';
+import type { Result } from '../stdx';
+import { err, ok } from '../stdx';
 
 /** One replica of a group as the host launched it. */
 export interface ReplicaEndpoint {
