@@ -15,12 +15,18 @@ import type { ConsumeFlags } from './consume-plan';
 import { planConsume } from './consume-plan';
 import { consumerProgressShow } from './consumer';
 import { collect } from './flags';
+import { localReplicasFor, planRoleChange, runRoleCommand } from './role-commands';
+import type { RoleCommandFlags } from './role-commands';
+import { httpStatusFetcher } from './replica-status';
 import type { QueryFlags } from './message';
 import { messageQuery, messageShow, planQuery } from './message';
 import type { SendFlags } from './send-plan';
 import { planSend } from './send-plan';
 import type { TopicFlags } from './topic';
 import { topicCreate, topicDelete, topicDescribe, topicList } from './topic';
+
+/** The brokers' admin token (as `up` passes it to its controller). */
+export const BROKER_ADMIN_TOKEN_ENV = 'ROCKET_BROKER_ADMIN_TOKEN';
 
 export interface CommandDeps extends CliDeps {
   readonly clock: Clock;
@@ -76,8 +82,31 @@ export function registerAdminCommands(program: Command, deps: CommandDeps, state
 
   program
     .command('cluster')
-    .description('brokers of the cluster: names, ids, roles, addresses, versions')
-    .action(action(state, (_flags: object, cmd: Command) => withAdmin(cmd, (admin, g) => clusterShow(admin, deps.out, g.json === true))));
+    .description('brokers of the cluster: names, ids, roles, addresses, versions; replication role, epoch, offsets, lag and in-sync state where the admin API answers')
+    .option('--data-dir <dir>', 'data directory of a local rocketctl up (adds its replicas the name server does not list)', './data')
+    .action(
+      action(state, (flags: { dataDir: string }, cmd: Command) =>
+        withAdmin(cmd, (admin, g) =>
+          clusterShow(admin, deps.out, {
+            json: g.json === true,
+            local: localReplicasFor(flags.dataDir, deps.cwd, g.namesrv),
+            fetchStatus: httpStatusFetcher(deps.env[BROKER_ADMIN_TOKEN_ENV]),
+          }),
+        ),
+      ),
+    );
+
+  const roleCommand = (name: 'switchover' | 'failover', description: string) =>
+    program
+      .command(`${name} <group>`)
+      .description(description)
+      .option('--data-dir <dir>', 'data directory of the rocketctl up whose controller does it', './data')
+      .option('--timeout <seconds>', 'how long to wait for the new master to take writes', '60');
+  roleCommand('switchover', 'planned change of master with zero loss: fence the master, wait until the target holds everything, promote it, demote the old one')
+    .option('--to <broker>', 'the new master (process name like broker-a-1, or its address); default: the most advanced in-sync slave')
+    .action(action(state, (group: string, flags: RoleCommandFlags, cmd: Command) => runRoleCommand(planRoleChange('switchover', group, flags), flags, deps, globals(cmd).json === true)));
+  roleCommand('failover', "forced failover: the group's master (sick but reachable, or gone) is replaced by the best in-sync slave at a new epoch")
+    .action(action(state, (group: string, flags: RoleCommandFlags, cmd: Command) => runRoleCommand(planRoleChange('failover', group, flags), flags, deps, globals(cmd).json === true)));
 
   program
     .command('consumer')

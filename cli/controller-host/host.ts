@@ -14,6 +14,8 @@ import { err, ok, systemClock } from '../../stdx';
 import { FileGroupStateStore } from './file-store';
 import type { ReplicaEndpoint } from '../../controller';
 import { observationFromBrokerStatus, roleCommandFor } from '../../controller';
+import type { GroupView, IntentReply, RoleIntentKind } from './control-api';
+import { GroupJournal } from './journal';
 
 export const CONTROLLER_TIMING = { intervalMs: 500, masterDownAfterMs: 2_000, requestTimeoutMs: 1_000 } as const;
 
@@ -35,6 +37,12 @@ export interface ControllerHost {
   untilMasters(timeoutMs: number): Promise<boolean>;
   /** Resolves once the record no longer names `replicaId` as master (or after `timeoutMs`). */
   untilNotMaster(replicaId: string, timeoutMs: number): Promise<void>;
+  /** The groups this controller manages. */
+  readonly groups: readonly string[];
+  /** A group's record, last observations and events after `sinceSeq`; undefined for an unknown group. */
+  view(group: string, sinceSeq: number): Promise<GroupView | undefined>;
+  /** Queues a switchover or failover; settles once a tick records (or refuses) it. */
+  request(group: string, kind: RoleIntentKind, targetId?: string): Promise<IntentReply>;
   stop(): Promise<void>;
 }
 
@@ -82,6 +90,13 @@ export function describeDecision(group: string, from: GroupState | null, to: Gro
   return `controller: ${group} master is ${to.masterId} at epoch ${to.epoch}${change}`;
 }
 
+/** A saved decision as the control endpoint's event history tells it. */
+function journalLine(group: string, to: GroupState, roleChange: string | undefined): string {
+  if (roleChange !== undefined) return roleChange.replace(/^controller: /, '');
+  if (to.pending !== null) return `recorded: switchover ${to.pending.fromId} -> ${to.pending.toId} pending at epoch ${to.epoch}`;
+  return `recorded: ${group} master ${to.masterId ?? '(none)'} at epoch ${to.epoch}, in sync ${to.inSyncReplicaIds.join(', ')}`;
+}
+
 export function startControllerHost(options: ControllerHostOptions): ControllerHost {
   const { replicas, adminToken: token, logger } = options;
   const stateDir = path.join(options.dataDir, 'controller');
@@ -89,11 +104,14 @@ export function startControllerHost(options: ControllerHostOptions): ControllerH
   let stopped = false;
   const groups = [...new Set(replicas.map((r) => r.group))];
   const perGroup = Math.min(...groups.map((g) => replicas.filter((r) => r.group === g).length));
+  const journal = new GroupJournal(systemClock);
   const loop = new ControllerLoop(
     {
       observe: async (): Promise<GroupObservation[]> => {
         const observed = await Promise.all(replicas.map((r) => observeReplica(r, replicas, token)));
-        return groups.map((group) => ({ group, brokers: observed.filter((_, i) => replicas[i]!.group === group) }));
+        const byGroup = groups.map((group) => ({ group, brokers: observed.filter((_, i) => replicas[i]!.group === group) }));
+        byGroup.forEach((g) => journal.observed(g.group, g.brokers));
+        return byGroup;
       },
       act: (action) => sendAction(action, replicas, token),
       store,
@@ -108,13 +126,18 @@ export function startControllerHost(options: ControllerHostOptions): ControllerH
   loop.on('decision', (group, from, to) => {
     logger.info('decision', { group, from, to });
     const line = describeDecision(group, from, to);
+    journal.add(group, 'decision', journalLine(group, to, line));
     if (line !== undefined) options.onRoleChange?.(line);
   });
   loop.on('action', (action, result) => {
     if (result.ok) logger.info('action sent', { action });
     else logger.warn('action failed', { action, error: result.error });
+    journal.add(action.group, result.ok ? 'action' : 'action-failed', `${action.kind} ${action.replicaId} at epoch ${action.epoch}${result.ok ? '' : `: ${result.error}`}`);
   });
-  loop.on('note', (group, note) => logger.info('note', { group, note: note.kind, message: note.message }));
+  loop.on('note', (group, note) => {
+    logger.info('note', { group, note: note.kind, message: note.message });
+    journal.add(group, note.kind, note.message);
+  });
   loop.on('conflict', (group, reason) => logger.warn('store conflict', { group, reason }));
   loop.on('violation', (group, problem) => logger.warn('violation', { group, problem }));
   loop.on('failure', (where, group, message) => logger.warn('port failure', { where, group, message }));
@@ -147,6 +170,17 @@ export function startControllerHost(options: ControllerHostOptions): ControllerH
         if (stored !== null && stored.state.masterId !== replicaId) return;
         await new Promise((resolve) => setTimeout(resolve, CONTROLLER_TIMING.intervalMs / 2));
       }
+    },
+    groups,
+    view: async (group, sinceSeq) => {
+      if (!groups.includes(group)) return undefined;
+      const stored = await store.load(group);
+      const infos = replicas.filter((r) => r.group === group).map(({ replicaId, address, haAddress, httpUrl }) => ({ replicaId, address, haAddress, httpUrl }));
+      return { group, replicas: infos, state: stored?.state ?? null, ...journal.view(group, sinceSeq) };
+    },
+    request: (group, kind, targetId) => {
+      if (!groups.includes(group)) return Promise.resolve({ accepted: false, reason: `unknown group ${group}` });
+      return kind === 'failover' ? loop.requestFailover(group) : loop.requestSwitchover(group, targetId);
     },
     stop: async () => {
       stopped = true;

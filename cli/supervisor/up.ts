@@ -5,12 +5,13 @@
  * supervisor's and children's pids and ports (for scripts and tests) and keeps a second `up` off
  * the same data directory.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { createRootLogger, writeFileAtomicSync } from '../../ops';
-import type { ControllerHost } from '../controller-host';
-import { startControllerHost } from '../controller-host';
+import type { ControllerHost, ControlServer } from '../controller-host';
+import { CONTROL_TOKEN_FILE, startControlServer, startControllerHost } from '../controller-host';
 import { ExitCode } from '../errors';
 import type { Output } from '../output';
 import { toJson } from '../output';
@@ -30,6 +31,11 @@ export interface UpState {
   readonly startedAt: string;
   readonly namesrvAddr: string;
   readonly processes: readonly { name: string; role: string; pid: number; ready: Readonly<Record<string, unknown>> }[];
+  /**
+   * The controller's control endpoint (cli/controller-host/control-api.ts), when the cluster has
+   * replicated groups; its bearer token is in CONTROL_TOKEN_FILE (mode 0600) beside this file.
+   */
+  readonly control?: { readonly url: string };
 }
 
 export type Signal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
@@ -96,12 +102,13 @@ function reporter(out: Output, specs: readonly ProcessSpec[], cwd: string): (e: 
   };
 }
 
-function writeState(dataDir: string, namesrvAddr: string, running: readonly RunningProcess[]): void {
+function writeState(dataDir: string, namesrvAddr: string, running: readonly RunningProcess[], control: ControlServer | undefined): void {
   const state: UpState = {
     pid: process.pid,
     startedAt: new Date().toISOString(),
     namesrvAddr,
     processes: running.map((r) => ({ name: r.spec.name, role: r.spec.role, pid: r.pid, ready: r.ready })),
+    ...(control !== undefined ? { control: { url: control.url } } : {}),
   };
   writeFileAtomicSync(path.join(dataDir, STATE_FILE), `${toJson(state)}\n`);
 }
@@ -152,6 +159,18 @@ function startController(config: UpConfig, specs: readonly ProcessSpec[], out: O
   };
 }
 
+/**
+ * Opens the controller's control endpoint for `rocketctl switchover/failover`. The token goes to a
+ * file only the user can read; the endpoint's URL goes to the state file.
+ */
+async function startControl(dataDir: string, host: ControllerHost): Promise<ControlServer> {
+  const token = randomBytes(24).toString('hex');
+  const tokenFile = path.join(dataDir, CONTROL_TOKEN_FILE);
+  fs.rmSync(tokenFile, { force: true });
+  fs.writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+  return startControlServer(host, token);
+}
+
 export async function runUp(config: UpConfig, ctx: UpContext): Promise<ExitCode> {
   const { out } = ctx;
   const { layout } = config;
@@ -173,13 +192,14 @@ export async function runUp(config: UpConfig, ctx: UpContext): Promise<ExitCode>
   const report = reporter(out, specs, ctx.cwd);
   let serving = false;
   let controller: ControllerHost | undefined;
+  let control: ControlServer | undefined;
   const supervisor: Supervisor = new Supervisor({
     specs,
     launch: (spec) => resolveLaunch(launch, spec.entry, spec.args),
     onEvent: (e) => {
       report(e);
       // A restarted process has a new pid: keep the state file true.
-      if (e.kind === 'ready' && serving) writeState(layout.dataDir, namesrvAddr, supervisor.running());
+      if (e.kind === 'ready' && serving) writeState(layout.dataDir, namesrvAddr, supervisor.running(), control);
     },
     readyTimeoutMs: config.readyTimeoutMs,
     stopGraceMs: config.stopGraceMs,
@@ -190,6 +210,7 @@ export async function runUp(config: UpConfig, ctx: UpContext): Promise<ExitCode>
   let signalled = false;
   // The controller stops first: brokers going down on purpose must not look like a failover.
   const stopAll = async (): Promise<void> => {
+    await control?.close();
     await controller?.stop();
     await supervisor.stop();
   };
@@ -212,8 +233,12 @@ export async function runUp(config: UpConfig, ctx: UpContext): Promise<ExitCode>
       return signalled ? ExitCode.ok : ExitCode.failure;
     }
     serving = true;
-    writeState(layout.dataDir, namesrvAddr, started.value);
+    writeState(layout.dataDir, namesrvAddr, started.value, undefined);
     if (!signalled) controller = startController(config, specs, out);
+    if (controller !== undefined) {
+      control = await startControl(layout.dataDir, controller);
+      writeState(layout.dataDir, namesrvAddr, supervisor.running(), control);
+    }
     // Clients can send once every group has a master: wait for the controller's first decisions.
     if (controller !== undefined && !(await controller.untilMasters(config.readyTimeoutMs)) && !signalled) {
       out.err(`no master elected within ${Math.round(config.readyTimeoutMs / 1000)} s; see ${shortPath(path.join(layout.dataDir, 'logs', 'controller.log'), ctx.cwd)}`);
@@ -225,6 +250,7 @@ export async function runUp(config: UpConfig, ctx: UpContext): Promise<ExitCode>
     out.out('');
     out.out(`cluster ready: namesrv ${namesrvAddr} (export ROCKET_NAMESRV_ADDR=${namesrvAddr}); Ctrl-C stops it`);
     const outcome = await supervisor.finished;
+    await control?.close();
     await controller?.stop();
     if (outcome.kind === 'stopped') {
       out.err('cluster stopped');
@@ -233,8 +259,10 @@ export async function runUp(config: UpConfig, ctx: UpContext): Promise<ExitCode>
     out.err(`cluster stopped because ${outcome.reason}`);
     return ExitCode.failure;
   } finally {
+    await control?.close();
     await controller?.stop();
     unsubscribe();
     fs.rmSync(path.join(layout.dataDir, STATE_FILE), { force: true });
+    fs.rmSync(path.join(layout.dataDir, CONTROL_TOKEN_FILE), { force: true });
   }
 }
