@@ -17,6 +17,18 @@ export const ROOT = path.resolve(__dirname, '..', '..', '..');
 /** `rocketctl` from the TypeScript sources (what `npm start` runs in a development checkout). */
 export const CLI = [process.execPath, '-r', '@swc-node/register', path.join(ROOT, 'cli', 'main.ts')] as const;
 
+/**
+ * Broker settings (via the environment `up` passes on) for small files: a test run writes a few MB,
+ * and every store file is allocated in full when created (the defaults make a 1 GiB commit-log
+ * segment and a 420 MB index file per broker).
+ */
+export const SMALL_STORE_ENV: Readonly<Record<string, string>> = {
+  ROCKET_BROKER_COMMIT_LOG_SEGMENT_BYTES: String(32 * 1024 * 1024),
+  ROCKET_BROKER_CONSUME_QUEUE_ENTRIES_PER_FILE: '100000',
+  ROCKET_BROKER_MAX_HASH_SLOT_NUM: '20000',
+  ROCKET_BROKER_MAX_INDEX_NUM: '100000',
+};
+
 /** The part of a broker's `GET /status` these tests read (docs/replication.md has every field). */
 export interface BrokerStatus {
   readonly role: 'none' | 'master' | 'slave';
@@ -73,6 +85,13 @@ export async function freeBasePort(brokerCount: number): Promise<number> {
     if ((await Promise.all([ns.remotingPort, ns.httpPort, ...brokers].map(portFree))).every(Boolean)) return base;
   }
   throw new Error('no free port range found');
+}
+
+/** The part of the controller's per-group record (controller GroupState) the tests read. */
+export interface ControllerRecord {
+  readonly masterId: string | null;
+  readonly epoch: number;
+  readonly inSyncReplicaIds: readonly string[];
 }
 
 export interface BrokerEndpoint {
@@ -154,23 +173,47 @@ export class UpCluster {
   }
 
   /**
-   * The writable master, once every other broker is its slave at the master's epoch and in its
-   * in-sync set (a fully replicated group: the state every failover round starts from).
+   * The writable master, once every other broker is its slave at the master's epoch, in its in-sync
+   * set, and has acknowledged at least what the master held when that was first seen (so the slave
+   * holds everything written before the wait, also under async replication, where in sync allows a
+   * lag). `caughtUpAtMs` is when the master's offset was sampled: anything stored after it may
+   * still be only on the master.
    */
-  async settled(timeoutMs: number, minEpoch = 0): Promise<{ index: number; status: BrokerStatus }> {
+  async settled(timeoutMs: number, minEpoch = 0): Promise<{ index: number; status: BrokerStatus; caughtUpAtMs: number }> {
+    let target: { index: number; epoch: number; offset: number; atMs: number } | undefined;
     return until(
       async () => {
+        const sampledAtMs = Date.now();
         const all = await this.statuses();
         const index = all.findIndex((s) => s?.role === 'master' && s.writable && s.epoch >= minEpoch);
         if (index < 0) return undefined;
         const master = all[index]!;
         const followers = all.filter((s, i) => i !== index && s?.role === 'slave' && s.epoch === master.epoch && s.link?.connected === true);
         const allIn = master.inSyncSet.length === this.brokers.length && followers.length === this.brokers.length - 1;
-        return allIn ? { index, status: master } : undefined;
+        if (!allIn) return undefined;
+        if (target === undefined || target.index !== index || target.epoch !== master.epoch) {
+          target = { index, epoch: master.epoch, offset: master.maxCommitLogOffset, atMs: sampledAtMs };
+        }
+        const caughtUp = master.slaves.length === this.brokers.length - 1 && master.slaves.every((s) => s.ackOffset >= target!.offset);
+        if (!caughtUp) return undefined;
+        // The controller elects only from the in-sync set it recorded (from the master's reports, a tick later).
+        const record = this.controllerRecord();
+        const recorded = record?.masterId === this.brokers[index]!.name && record.epoch === master.epoch && this.brokers.every((b) => record.inSyncReplicaIds.includes(b.name));
+        return recorded ? { index, status: master, caughtUpAtMs: target.atMs } : undefined;
       },
       () => `a settled group (epoch >= ${minEpoch}); ${this.diagnostics()}`,
       timeoutMs,
     );
+  }
+
+  /** The controller's saved decision for the group (`<data-dir>/controller/broker-a.json`), if written yet. */
+  controllerRecord(): ControllerRecord | undefined {
+    try {
+      const body = JSON.parse(fs.readFileSync(path.join(this.dataDir, 'controller', 'broker-a.json'), 'utf8')) as { state: ControllerRecord };
+      return body.state;
+    } catch {
+      return undefined;
+    }
   }
 
   /** A writable master of an epoch above `afterEpoch` other than `exceptIndex`. */

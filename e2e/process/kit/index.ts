@@ -3,8 +3,8 @@
  * process, direct requests to one broker address, and a load producer that records every
  * acknowledged send.
  */
-export type { BrokerEndpoint, BrokerStatus, UpOptions } from './cluster';
-export { CLI, ROOT, UpCluster, brokerStatus, freeBasePort, until } from './cluster';
+export type { BrokerEndpoint, BrokerStatus, ControllerRecord, UpOptions } from './cluster';
+export { CLI, ROOT, SMALL_STORE_ENV, UpCluster, brokerStatus, freeBasePort, until } from './cluster';
 export type { DirectSendOutcome } from './broker-io';
 export { directClient, readQueueAt, readTopicAt, sendDirect } from './broker-io';
 export type { AckCheck, AckedMessage, LoadOptions } from './load';

@@ -25,6 +25,8 @@ export interface LoadOptions {
   readonly concurrency: number;
   /** Prefix of every body, so bodies of different tests never mix. */
   readonly bodyPrefix: string;
+  /** Pause of each loop after an acknowledged send, to keep the volume the checks re-read small. */
+  readonly pauseMs?: number;
 }
 
 /** Creates the topic (retried until a master takes it). */
@@ -50,7 +52,6 @@ export class LoadProducer {
   private seq = 0;
   private running = false;
   private loops: Promise<void>[] = [];
-  private waiters: { afterMs: number; resolve: (ms: number) => void }[] = [];
 
   constructor(private readonly options: LoadOptions) {
     this.producer = new Producer({ namesrvAddr: options.namesrv, groupName: `${options.bodyPrefix}-producer`, sendTimeoutMs: 2000, retryTimesWhenSendFailed: 0, routeRefreshIntervalMs: 500 });
@@ -62,11 +63,12 @@ export class LoadProducer {
     this.loops = Array.from({ length: this.options.concurrency }, () => this.loop());
   }
 
-  /** Resolves with the time of the first acknowledgement at or after `afterMs` (wall clock). */
-  nextAck(afterMs: number): Promise<number> {
-    const seen = this.acked.find((a) => a.ackedAtMs >= afterMs);
-    if (seen !== undefined) return Promise.resolve(seen.ackedAtMs);
-    return new Promise((resolve) => this.waiters.push({ afterMs, resolve }));
+  /** When the first send acknowledged at or after `afterMs` (wall clock) was, if any yet. */
+  firstAckAfter(afterMs: number): number | undefined {
+    for (let i = this.acked.length - 1; i >= 0 && this.acked[i]!.ackedAtMs >= afterMs; i--) {
+      if (i === 0 || this.acked[i - 1]!.ackedAtMs < afterMs) return this.acked[i]!.ackedAtMs;
+    }
+    return undefined;
   }
 
   async stop(): Promise<void> {
@@ -97,7 +99,7 @@ export class LoadProducer {
       const now = Date.now();
       // The round is the one the send started in: an ack that straddles a kill counts before it.
       this.acked.push({ msgId: r.msgId, queueId: r.messageQueue.queueId, queueOffset: r.queueOffset, body, round, ackedAtMs: now });
-      this.waiters = this.waiters.filter((w) => (w.afterMs <= now ? (w.resolve(now), false) : true));
+      if (this.options.pauseMs !== undefined) await new Promise((resolve) => setTimeout(resolve, this.options.pauseMs));
     }
   }
 }
