@@ -130,6 +130,12 @@ describe('replication between brokers', () => {
     await setRole(b, { role: 'master', epoch: 2 });
     await sendMany(client, a.addr, TOPIC, 50, 1500, 'divergent');
     await sendMany(client, b.addr, TOPIC, 30, 700, 'new-epoch');
+    // The promoted slave continued each queue after its replicated records (50 each; 8 more on queue 0).
+    await b.store.waitDispatched();
+    expect(queueMaxOffsets(b.store)[`${TOPIC}:0`]).toBe(58);
+    const q0 = b.store.getMessages({ topic: TOPIC, queueId: 0, queueOffset: 0, maxCount: 100 });
+    expect(decodeRecords(Buffer.concat(q0.records.map((r) => Buffer.from(r)))).map((m) => m.queueOffset)).toEqual(Array.from({ length: 58 }, (_, i) => i));
+    q0.release();
     expect(a.store.commitLogMaxOffset).toBeGreaterThan(forkOffset);
     // The name server gives id 0 to the newer epoch, and keeps it there when the old master re-registers.
     await until(async () => (await routeAddrs(TOPIC))[0] === b.addr, 'the new master to hold id 0');

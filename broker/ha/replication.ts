@@ -49,6 +49,8 @@ export interface ReplicationOptions {
 /** Replication's narrow view of the store. */
 export interface ReplicaStore extends RawLogReader, RawLogWriter {
   readonly dispatchedOffset: number;
+  /** The end of the last whole record: below the log end while a replicated record is still arriving. */
+  readonly wholeRecordsEnd: number;
 }
 
 export interface ReplicationDeps {
@@ -287,6 +289,12 @@ export class ReplicationService {
     if (!newer) return err({ status: 409, message: `epoch ${c.epoch} is not newer than ${known}` });
     await this.dropLink();
     const store = this.deps.store;
+    if (store.wholeRecordsEnd < store.commitLogMaxOffset) {
+      // The link stopped inside a record: the torn tail goes, so new records follow whole ones.
+      this.logger.warn('cutting an incomplete replicated record before taking writes', { from: store.wholeRecordsEnd, to: store.commitLogMaxOffset });
+      await store.truncateTo(store.wholeRecordsEnd);
+      await this.epochs.clampTo(store.commitLogMaxOffset);
+    }
     const entries = this.epochs.entries;
     const last = lastEntry(entries);
     if (last === undefined || last.epoch < c.epoch) {
@@ -295,10 +303,6 @@ export class ReplicationService {
       const appended = await this.epochs.append({ epoch: c.epoch, startCommitLogOffset: start }).catch((e: Error) => err(e.message));
       if (!appended.ok) return err({ status: 503, message: `cannot record epoch ${c.epoch}: ${appended.error}` });
     }
-    // Records appended as a replica took no queue offsets in the store's in-memory table; a cut at the
-    // log end dispatches everything and rebuilds that table, so the first write as master continues
-    // each queue instead of starting it again at 0 (and overwriting its replicated entries).
-    await store.truncateTo(store.commitLogMaxOffset);
     this.knownEpoch = c.epoch;
     this.roleEpoch = c.epoch;
     this.epochStartOffset = lastEntry(this.epochs.entries)!.startCommitLogOffset;

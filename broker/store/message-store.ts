@@ -18,6 +18,7 @@ import { createFileFactory } from './io';
 import type { MappedFileFactory } from './io/mapped-file';
 import { planRecovery, scanCommitLog } from './recovery';
 import { StoreReader } from './reader';
+import { accountRawRecords } from './raw-records';
 import { Retention } from './retention';
 import type { DiskUsageProbe } from './retention';
 import { StoreLock } from './store-lock';
@@ -83,6 +84,17 @@ export class MessageStore {
   private readonly reader: StoreReader;
   /** Next queue offset per topic and queue id, assigned at append time. */
   private readonly queueOffsets = new Map<string, Map<number, number>>();
+  /**
+   * End of the last whole record (or end-of-segment marker) whose queue offset the table above
+   * accounts for. Equal to the log end except while a replicated record is still arriving.
+   */
+  private wholeRecordsEndValue = 0;
+  private readonly queueOffsetSink = {
+    advance: (topic: string, queueId: number, next: number): void => {
+      const offsets = this.queueOffsetsOf(topic);
+      if ((offsets.get(queueId) ?? 0) < next) offsets.set(queueId, next);
+    },
+  };
   private readonly topicBytes = new Map<string, Buffer>();
   private state: State = 'new';
   private writable = true;
@@ -193,6 +205,7 @@ export class MessageStore {
       return err({ kind: 'dispatch', path: this.commitLog.dir, message: `cannot rebuild consume queues at commitLogOffset ${fault.commitLogOffset}: ${fault.reason}` });
     }
     this.rebuildQueueOffsets();
+    this.wholeRecordsEndValue = end;
     this.queues.deleteBefore(this.commitLog.minOffset);
     // What recovery rebuilt is made durable before the checkpoint says so.
     this.queues.flushSync();
@@ -250,6 +263,8 @@ export class MessageStore {
       appender.prepare(firstQueueOffset, this.clock.nowMs());
       const at = this.commitLog.append(total, appender.fill);
       records = appender.finish();
+      // Whole records only (or an end-of-segment marker when the batch did not fit).
+      this.wholeRecordsEndValue = this.commitLog.writeOffset;
       if (at !== NEED_SEGMENT) {
         if (appender.takesQueueOffsets) offsets.set(common.queueId, firstQueueOffset + messages.length);
         break;
@@ -343,7 +358,11 @@ export class MessageStore {
     return this.commitLog.readWindow(commitLogOffset, maxBytes);
   }
 
-  /** Appends bytes a master sent, at exactly the end of this log, then dispatches them. */
+  /**
+   * Appends bytes a master sent, at exactly the end of this log, then dispatches them. The queue
+   * offsets the appended records carry move the store's next-queue-offset table on at once, as a
+   * put does, so a promoted replica continues every queue where its replicated records end.
+   */
   async appendRaw(commitLogOffset: number, bytes: Buffer): Promise<Result<number, string>> {
     if (this.state !== 'open') return err(`store is ${this.state}`);
     let r = this.commitLog.appendRaw(commitLogOffset, bytes);
@@ -353,6 +372,7 @@ export class MessageStore {
       r = this.commitLog.appendRaw(commitLogOffset, bytes);
     }
     if (!r.ok) return err(`${r.error} (log ends at ${this.commitLog.writeOffset}, got ${commitLogOffset})`);
+    this.wholeRecordsEndValue = accountRawRecords(this.commitLog, this.wholeRecordsEndValue, this.queueOffsetSink);
     this.dispatcher!.schedule();
     return ok(this.commitLog.writeOffset);
   }
@@ -368,7 +388,17 @@ export class MessageStore {
     dispatcher.reset(Math.max(this.commitLog.minOffset, Math.min(end, rebuild ?? Infinity)));
     await dispatcher.catchUp();
     this.rebuildQueueOffsets();
+    this.wholeRecordsEndValue = this.commitLog.writeOffset;
     this.writeCheckpoint(-1);
+  }
+
+  /**
+   * The end of the last whole record: below the log end only while a replicated record is still
+   * arriving (a replication frame may end inside one). A replica taking writes cuts the log here
+   * first, so new records never follow a torn one.
+   */
+  get wholeRecordsEnd(): number {
+    return Math.min(this.wholeRecordsEndValue, this.commitLog.writeOffset);
   }
 
   /** Waits until consume queues and index cover everything appended so far. */
@@ -406,6 +436,10 @@ export class MessageStore {
 
   private refusal(): PutMessageResult | undefined {
     if (this.state !== 'open') return { status: PutStatus.SERVICE_NOT_AVAILABLE, reason: `store is ${this.state}` };
+    if (this.wholeRecordsEndValue < this.commitLog.writeOffset) {
+      // A record after a torn one would be unreadable: the replica must cut its log first.
+      return { status: PutStatus.SERVICE_NOT_AVAILABLE, reason: `a replicated record is incomplete at commitLogOffset ${this.wholeRecordsEndValue}; cut the log there before writing` };
+    }
     if (!this.writable) return { status: PutStatus.DISK_FULL, reason: 'disk usage is above diskFullRatio; writes resume when space returns' };
     return undefined;
   }
