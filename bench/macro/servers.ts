@@ -172,14 +172,23 @@ export interface ClusterOptions {
   readonly segmentBytes: number;
   readonly profileDir?: string;
   readonly brokerNodeFlags?: readonly string[];
+  /** Slaves replicating from the broker (static roles), and the master's replication mode. Default none. */
+  readonly slaves?: number;
+  readonly replicationMode?: 'async' | 'sync';
 }
 
-/** A name server and one broker master with async flush, data under `dataDir`. */
+/** A name server and one broker master with async flush (and optionally its slaves), data under `dataDir`. */
 export class BenchCluster {
   private constructor(
     readonly nameserver: ServerProcess,
     readonly broker: ServerProcess,
+    readonly slaves: readonly ServerProcess[] = [],
   ) {}
+
+  /** The master's admin API (GET /status). */
+  get brokerHttpUrl(): string {
+    return `http://127.0.0.1:${Number(this.broker.ready.httpPort)}`;
+  }
 
   get namesrvAddr(): string {
     return `127.0.0.1:${this.nameserver.remotingPort}`;
@@ -205,11 +214,22 @@ export class BenchCluster {
           '--store-path-root-dir', path.join(options.dataDir, 'broker'),
           '--flush-disk-type', 'ASYNC_FLUSH',
           '--commit-log-segment-bytes', String(options.segmentBytes),
+          ...(options.slaves === undefined || options.slaves === 0
+            ? []
+            : ['--replication-mode', options.replicationMode ?? 'async', '--broker-role', 'master']),
         ],
         ...(options.profileDir === undefined ? {} : { profileDir: options.profileDir }),
         ...(options.brokerNodeFlags === undefined ? {} : { nodeFlags: options.brokerNodeFlags }),
       });
-      return new BenchCluster(nameserver, broker);
+      const slaves: ServerProcess[] = [];
+      try {
+        for (let id = 1; id <= (options.slaves ?? 0); id++) slaves.push(await startSlave(options, nameserver, broker, id));
+      } catch (e) {
+        for (const s of slaves) await s.stop();
+        await broker.stop();
+        throw e;
+      }
+      return new BenchCluster(nameserver, broker, slaves);
     } catch (e) {
       await nameserver.stop();
       throw e;
@@ -217,7 +237,25 @@ export class BenchCluster {
   }
 
   async stop(): Promise<void> {
+    for (const s of this.slaves) await s.stop();
     await this.broker.stop();
     await this.nameserver.stop();
   }
+}
+
+/** A static slave of `master` with brokerId `id`, replicating from the master's HA port. */
+function startSlave(options: ClusterOptions, nameserver: ServerProcess, master: ServerProcess, id: number): Promise<ServerProcess> {
+  return ServerProcess.start({
+    entry: 'broker',
+    args: [
+      '--broker-name', 'bench-broker', '--broker-id', String(id), '--broker-role', 'slave',
+      '--ha-master-address', `127.0.0.1:${Number(master.ready.haPort)}`,
+      '--listen-host', '127.0.0.1', '--listen-port', '0', '--ha-listen-port', '0', '--http-port', '0',
+      '--broker-ip1', '127.0.0.1',
+      '--namesrv-addr', `127.0.0.1:${nameserver.remotingPort}`,
+      '--store-path-root-dir', path.join(options.dataDir, `broker-slave-${id}`),
+      '--flush-disk-type', 'ASYNC_FLUSH',
+      '--commit-log-segment-bytes', String(options.segmentBytes),
+    ],
+  });
 }
