@@ -43,7 +43,13 @@ export function copiedFiles(): Map<string, string> {
 
 /** `helm template` of the chart with the given extra arguments (--set, --namespace, ...). */
 export function helmTemplate(args: readonly string[]): string {
-  return execFileSync(helmPath(), ['template', RELEASE_NAME, CHART_DIR, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  try {
+    return execFileSync(helmPath(), ['template', RELEASE_NAME, CHART_DIR, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    // helm's reason is on stderr; carry it in the error rather than printing it.
+    const stderr = (e as { stderr?: string }).stderr ?? '';
+    throw new Error(`helm template failed: ${stderr.trim() || String(e)}`);
+  }
 }
 
 /** The kubectl-apply bundle as rendered from the chart on disk. */
