@@ -17,7 +17,7 @@ export {
 } from './broker-config';
 export { Secret, secret } from './secret';
 export type { ConfigKey, FieldSpec } from './fields';
-export { CONFIG_FIELDS, CONFIG_KEYS, envNameOf, flagNameOf } from './fields';
+export { CONFIG_FIELDS, CONFIG_KEYS, JAVA_KEY_ALIASES, envNameOf, flagNameOf } from './fields';
 export type { ConfigSource, LoadOptions, LoadOutcome } from './load';
 export { loadBrokerConfig, validateBrokerConfig } from './load';
 export { storeConfigOf } from './store-config';

@@ -1,0 +1,69 @@
+/**
+ * Rules beyond the schema's field-by-field checks: relations between fields, broker config
+ * override keys, and changes that cannot be applied to an existing cluster. The first two mirror
+ * the CRD's CEL rules where CEL can say them; the operator applies all of them because a fake or
+ * an old API server may not evaluate CEL. Input is a defaulted RocketCluster.
+ */
+import { overrideKeyProblem } from './broker-keys';
+import { LIMITS } from './schema';
+import { DNS_LABEL_PATTERN } from './schema-kit';
+import type { RocketCluster, RocketClusterSpec } from './types';
+
+const DNS_LABEL = new RegExp(DNS_LABEL_PATTERN);
+
+function nameProblems(name: unknown): string[] {
+  if (typeof name !== 'string' || name === '') return ['metadata.name: required'];
+  const problems: string[] = [];
+  if (name.length > LIMITS.clusterNameMaxLength) {
+    problems.push(`metadata.name: at most ${LIMITS.clusterNameMaxLength} characters (Service and pod names are built from it), got ${name.length}`);
+  }
+  if (!DNS_LABEL.test(name)) problems.push(`metadata.name: ${JSON.stringify(name)} must be a DNS label: lower-case letters, digits and '-', starting with a letter`);
+  return problems;
+}
+
+function replicationProblems(spec: RocketClusterSpec): string[] {
+  const { replicationMode, minInSyncReplicas, replicasPerGroup } = spec.broker;
+  if (replicationMode !== 'sync') return [];
+  if (replicasPerGroup < 2) return [`spec.broker.replicationMode: sync needs replicasPerGroup >= 2 (a master has no slave to wait for), got ${replicasPerGroup}`];
+  if (minInSyncReplicas < 1 || minInSyncReplicas > replicasPerGroup - 1) {
+    return [`spec.broker.minInSyncReplicas: with replicationMode sync it must be 1..${replicasPerGroup - 1} (replicasPerGroup - 1), got ${minInSyncReplicas}`];
+  }
+  return [];
+}
+
+function configProblems(spec: RocketClusterSpec): string[] {
+  const problems: string[] = [];
+  for (const key of Object.keys(spec.broker.config ?? {})) {
+    const problem = overrideKeyProblem(key);
+    if (problem !== undefined) problems.push(`spec.broker.config: ${problem}`);
+  }
+  return problems;
+}
+
+function metricsProblems(spec: RocketClusterSpec): string[] {
+  if (spec.metrics.serviceMonitor.enabled && !spec.metrics.enabled) {
+    return ['spec.metrics.serviceMonitor.enabled: needs spec.metrics.enabled (the pods expose no metrics otherwise)'];
+  }
+  return [];
+}
+
+/** Every semantic problem of a defaulted RocketCluster (empty when it is fine). */
+export function semanticProblems(cluster: RocketCluster): string[] {
+  return [...nameProblems(cluster.metadata?.name), ...replicationProblems(cluster.spec), ...configProblems(cluster.spec), ...metricsProblems(cluster.spec)];
+}
+
+/**
+ * Problems of changing a spec from `before` to `after` (both defaulted). The PVC templates of a
+ * StatefulSet cannot change, so the storage size and class are fixed at creation (the CRD says the
+ * same as a CEL transition rule).
+ */
+export function specChangeProblems(before: RocketClusterSpec, after: RocketClusterSpec): string[] {
+  const problems: string[] = [];
+  if (before.broker.storage.size !== after.broker.storage.size) {
+    problems.push(`spec.broker.storage.size: cannot change after creation (${before.broker.storage.size} -> ${after.broker.storage.size})`);
+  }
+  if (before.broker.storage.storageClassName !== after.broker.storage.storageClassName) {
+    problems.push('spec.broker.storage.storageClassName: cannot change after creation');
+  }
+  return problems;
+}
