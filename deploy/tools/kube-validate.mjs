@@ -9,6 +9,7 @@
 // unknownFields: fields @kubernetes/client-node's typed model of the kind drops (a misspelt field is
 //   silently ignored by a real API server, so it is an error here).
 // unchecked: no model for the kind (monitoring.coreos.com kinds).
+import process from 'node:process';
 import { dumpYaml, loadYaml } from '@kubernetes/client-node';
 
 const MODEL_GROUPS = new Set(['', 'apps', 'policy', 'apiextensions.k8s.io', 'coordination.k8s.io', 'rbac.authorization.k8s.io', 'batch', 'networking.k8s.io']);
