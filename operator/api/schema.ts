@@ -99,7 +99,8 @@ const brokerSchema = obj(
     }),
     storage: storageSchema,
     resources: resourceRequirements('Resources of each broker container.'),
-    config: mapOf(str({ maxLength: LIMITS.configValueMaxLength }), LIMITS.configOverrides, {
+    // One line each: broker.conf is key=value lines, so a newline would smuggle in another key.
+    config: mapOf(str({ maxLength: LIMITS.configValueMaxLength, pattern: '^[^\\r\\n]*$' }), LIMITS.configOverrides, {
       description: 'broker.conf overrides (e.g. fileReservedTime: "48"); keys the operator controls are refused. A change rolls the brokers.',
     }),
   },
