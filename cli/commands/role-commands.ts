@@ -31,6 +31,7 @@ export function planRoleChange(kind: RoleIntentKind, group: string, flags: RoleC
 export function controlApiOf(dataDir: string): ControlApi {
   const found = findRunningUp(dataDir);
   if (found.kind === 'absent') throw new CliError(found.reason);
+  if (found.up.control === undefined && found.up.replicated) throw new CliError(`the controller of the rocketctl up on ${dataDir} is still starting; try again in a moment`);
   if (found.up.control === undefined) {
     throw new CliError(`the rocketctl up on ${dataDir} runs no controller: its broker groups are not replicated (start it with --replicas 2 or more)`);
   }

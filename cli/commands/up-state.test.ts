@@ -42,10 +42,12 @@ describe('finding the running up', () => {
     expect(() => controlApiOf(dir)).toThrow(/\(pid 99999999\) is not running/);
   });
 
-  test('a live cluster without a controller says its groups are not replicated', () => {
+  test('a live cluster without a controller: still starting when it runs slaves, else not replicated', () => {
     const dir = tempDir('up-state-');
     writeState(dir, process.pid);
-    expect(findRunningUp(dir)).toMatchObject({ kind: 'running', up: { pid: process.pid, namesrvAddr: '127.0.0.1:9876' } });
+    expect(findRunningUp(dir)).toMatchObject({ kind: 'running', up: { pid: process.pid, namesrvAddr: '127.0.0.1:9876', replicated: true } });
+    expect(() => controlApiOf(dir)).toThrow(/is still starting; try again in a moment/);
+    fs.writeFileSync(path.join(dir, STATE_FILE), JSON.stringify({ pid: process.pid, startedAt: 'x', namesrvAddr: '127.0.0.1:9876', processes: processes.slice(0, 2) }));
     expect(() => controlApiOf(dir)).toThrow(/runs no controller: its broker groups are not replicated/);
   });
 

@@ -16,6 +16,8 @@ export interface RunningUp {
   readonly pid: number;
   readonly namesrvAddr: string;
   readonly replicas: readonly LocalReplica[];
+  /** It runs slaves, so a controller (which may still be starting). */
+  readonly replicated: boolean;
   /** The controller's endpoint; undefined for a cluster without replicated groups. */
   readonly control?: { readonly url: string; readonly token: string };
 }
@@ -57,7 +59,7 @@ export function findRunningUp(dataDir: string): UpLookup {
   if (typeof state.pid !== 'number' || typeof state.namesrvAddr !== 'string' || !Array.isArray(state.processes)) return { kind: 'absent', reason: `${file} is not a rocketctl up state file` };
   if (!isAlive(state.pid)) return { kind: 'absent', reason: `the rocketctl up of ${dataDir} (pid ${state.pid}) is not running` };
   const replicas = localReplicasOf({ namesrvAddr: state.namesrvAddr, processes: state.processes });
-  const up = { dataDir, pid: state.pid, namesrvAddr: state.namesrvAddr, replicas };
+  const up = { dataDir, pid: state.pid, namesrvAddr: state.namesrvAddr, replicas, replicated: state.processes.some((p) => p.role === 'slave') };
   if (state.control === undefined) return { kind: 'running', up };
   let token: string;
   try {
