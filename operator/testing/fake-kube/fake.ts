@@ -21,6 +21,8 @@ import { handle } from './server';
 import type { Fault, RequestInfo, ServerContext } from './server';
 import { sweep } from './gc';
 import type { WatchStream } from './watch';
+import { MockControllers, setReadiness } from './mocks';
+import type { MockOptions } from './mocks';
 
 export interface FakeKubeOptions {
   /** Events kept for watch resumption; older resourceVersions get 410 Gone. Default 10000. */
@@ -48,6 +50,7 @@ export class FakeKube {
   private ipCounter = 0;
   private sweepScheduled = false;
   private stopped = false;
+  private mocks: MockControllers | undefined;
   private readonly gcEnabled: boolean;
   readonly core: KubeCore;
   url = '';
@@ -184,6 +187,31 @@ export class FakeKube {
     return t;
   }
 
+  // ---- mock controllers ----
+
+  /**
+   * Switches on mock controllers (all of them when called without options): StatefulSet pods and
+   * PVCs, Deployment status (and optionally pods), a kubelet that runs pods and gives them IPs, and
+   * a PVC binder. Nothing runs pods unless this is called, as in an API server without nodes.
+   */
+  enableMocks(opts: MockOptions = { statefulSets: true, deployments: true, kubelet: true, pvcs: true }): void {
+    this.mocks?.stop();
+    this.mocks = new MockControllers(this.core, opts);
+  }
+
+  /** The kubelet's readiness report for a pod: Ready and ContainersReady conditions, container statuses. */
+  setPodReady(namespace: string, name: string, ready: boolean): JsonObject {
+    const t = this.type('pods');
+    const pod = this.core.get(t, namespace, name);
+    setReadiness(pod, ready, this.core.now());
+    return this.core.replace(t, namespace, name, pod, 'status');
+  }
+
+  /** Deletes a pod at once (as a node failure would); a StatefulSet mock recreates it from the current template. */
+  killPod(namespace: string, name: string): void {
+    this.core.remove(this.type('pods'), namespace, name, {});
+  }
+
   // ---- operation log, faults, watches ----
 
   /** Every request in arrival order (discovery included), with the HTTP status it got. */
@@ -232,6 +260,7 @@ export class FakeKube {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.mocks?.stop();
     this.dropWatches();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const s of this.sockets) s.destroy();

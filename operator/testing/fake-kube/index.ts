@@ -5,3 +5,5 @@ export type { RequestInfo, Verb } from './server';
 export type { JsonObject, Json } from './patch';
 export type { DeleteOptions } from './api';
 export { PatchTypes } from './api';
+export type { MockOptions, KubeletOptions } from './mocks';
+export { templateHash } from './mocks';
