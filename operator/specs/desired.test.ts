@@ -1,6 +1,7 @@
 import { kubeSchemaProblems } from '../api/kube-schema-check.test-util';
 import { fullySpecifiedCluster } from '../api/fixtures.test-util';
 import { validateRocketCluster } from '../api';
+import { brokerStatefulSet } from './broker';
 import type { ChildObject } from './desired';
 import { CHILD_KINDS, childKey, desiredState } from './desired';
 import { adminTokenOf, adminTokenSecret, serviceMonitor } from './extras';
@@ -97,7 +98,7 @@ describe('every generated manifest against the Kubernetes API schema of its kind
     // Two broken objects ride along to show the check bites: a misspelt field and a wrong type.
     const broken = [
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'typo' }, spec: { clusterIP: 'None', publishNotReadyAddress: true } },
-      { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'wrong' }, spec: { ...desiredState(makeCluster()).find((o) => o.kind === 'StatefulSet')!.spec, replicas: 'two' } },
+      { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'wrong' }, spec: { ...brokerStatefulSet(makeCluster(), 0).spec, replicas: 'two' } },
     ];
     expect(kubeSchemaProblems([...manifests, ...broken])).toEqual(['Service/typo: unknown field .spec.publishNotReadyAddress', 'StatefulSet/wrong: /spec/replicas must be integer']);
   });
