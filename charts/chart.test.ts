@@ -69,7 +69,9 @@ const RENDERS: Record<string, readonly string[]> = {
   ],
   monitor: ['metrics.serviceMonitor.enabled=true', 'metrics.serviceMonitor.labels.release=kps', 'metrics.serviceMonitor.interval=15s'],
   dashboards: ['dashboards.enabled=true', 'dashboards.namespace=monitoring'],
+  rules: ['prometheusRule.enabled=true', 'prometheusRule.labels.release=kps'],
 };
+const UNCHECKED: Record<string, readonly string[]> = { monitor: ['ServiceMonitor'], rules: ['PrometheusRule'], [VARIANTS[1]!.title]: ['ServiceMonitor'] };
 const BAD_SERVICE = ['apiVersion: v1', 'kind: Service', 'metadata: {name: bad}', 'spec:', '  publishNotReadyAddress: true', '  ports: [{port: "not-a-number"}]'].join('\n');
 
 const checked = new Map<string, CheckedStream>();
@@ -78,9 +80,10 @@ beforeAll(() => {
   const keys = Object.keys(RENDERS);
   // CRDs included: they are part of what `helm install` sends to the API server.
   const streams = keys.map((k) => helmTemplate(['--namespace', NS, '--include-crds', ...setArgs(RENDERS[k]!)]));
-  const results = checkManifestStreams([...streams, BAD_SERVICE]);
+  const results = checkManifestStreams([...streams, BAD_SERVICE, fs.readFileSync(path.join(ROOT, 'deploy/prometheus/rules.yaml'), 'utf8')]);
   keys.forEach((k, i) => checked.set(k, results[i]!));
   checked.set('bad', results[keys.length]!);
+  checked.set('rules file', results[keys.length + 1]!);
 });
 
 function render(key: string): readonly Manifest[] {
@@ -141,7 +144,7 @@ describe('helm template', () => {
     const stream = checked.get(key)!;
     expect(manifestProblems(stream)).toEqual([]);
     // Only prometheus-operator kinds lack a schema model.
-    expect(stream.results.filter((r) => r.unchecked).map((r) => r.kind)).toEqual(RENDERS[key]!.includes('metrics.serviceMonitor.enabled=true') ? ['ServiceMonitor'] : []);
+    expect(stream.results.filter((r) => r.unchecked).map((r) => r.kind)).toEqual(UNCHECKED[key] ?? []);
     expect(stream.manifests.map((m) => m.kind)).toEqual(expect.arrayContaining(['CustomResourceDefinition', 'ServiceAccount', 'Deployment']));
   });
 
@@ -252,6 +255,14 @@ describe('helm template', () => {
       expect(m.metadata.namespace).toBe('monitoring');
     }
     expect(render('default values').filter((m) => m.kind === 'ConfigMap')).toEqual([]);
+  });
+
+  test('the PrometheusRule holds the rules of deploy/prometheus/rules.yaml with the release labels', () => {
+    const rule = findManifest(render('rules'), 'PrometheusRule');
+    expect(rule.metadata.namespace).toBe(NS);
+    expect(rule.metadata.labels?.['release']).toBe('kps');
+    expect(rule['spec']).toEqual(checked.get('rules file')!.manifests[0]!['spec']);
+    expect(render('default values').filter((m) => m.kind === 'PrometheusRule')).toEqual([]);
   });
 
   test('the chart ships the CRDs of crds/ unchanged (deploy/generate.ts copies them)', () => {

@@ -4,6 +4,7 @@
  * - the chart's CRDs (charts/rocketcluster-operator/crds/) = crds/ (made by operator/api/gen-crds.ts);
  * - the Grafana dashboards deploy/grafana/*.json and their copies in the chart's dashboards/
  *   (helm's .Files cannot read outside the chart) = deploy/grafana/dashboards.ts;
+ * - the chart's prometheus/rules.yaml = deploy/prometheus/rules.yaml (hand-written);
  * - deploy/operator.yaml = `helm template` of the chart (namespace rocketcluster-system, CRDs included).
  *
  * Run: `node -r @swc-node/register deploy/generate.ts [--check]`.
@@ -38,6 +39,7 @@ export function copiedFiles(): Map<string, string> {
     files.set(path.join(ROOT, 'deploy/grafana', name), text);
     files.set(path.join(CHART_DIR, 'dashboards', name), text);
   }
+  files.set(path.join(CHART_DIR, 'prometheus/rules.yaml'), fs.readFileSync(path.join(ROOT, 'deploy/prometheus/rules.yaml'), 'utf8'));
   return files;
 }
 
