@@ -10,6 +10,22 @@ describe('POST /role bodies', () => {
     });
   });
 
+  it('accepts a confirmed in-sync set with its syncStateSetEpoch on a master command, and only both together', () => {
+    expect(parseRoleRequest({ role: 'master', epoch: 3, inSyncSet: ['10.0.0.1:10911', '10.0.0.2:10911'], syncStateSetEpoch: 4 })).toEqual({
+      ok: true,
+      value: { role: 'master', epoch: 3, inSyncSet: ['10.0.0.1:10911', '10.0.0.2:10911'], syncStateSetEpoch: 4 },
+    });
+    expect(parseRoleRequest({ role: 'master', epoch: 3, inSyncSet: ['10.0.0.1:10911'] })).toEqual({ ok: false, error: ['syncStateSetEpoch must be an integer >= 0 (given with inSyncSet)'] });
+    expect(parseRoleRequest({ role: 'master', epoch: 3, inSyncSet: ['nohost'], syncStateSetEpoch: 1 })).toEqual({
+      ok: false,
+      error: ['inSyncSet must be a list of at most 64 remoting addresses, host:port'],
+    });
+    expect(parseRoleRequest({ role: 'slave', epoch: 3, masterAddress: 'a:1', inSyncSet: [], syncStateSetEpoch: 1 })).toEqual({
+      ok: false,
+      error: ['inSyncSet and syncStateSetEpoch are for masters'],
+    });
+  });
+
   it('reports every problem at once', () => {
     expect(parseRoleRequest({ role: 'leader', epoch: 0, colour: 'red' })).toEqual({
       ok: false,

@@ -67,8 +67,24 @@ export interface ReplicationDeps {
 }
 
 export type RoleCommand =
-  | { readonly role: 'master'; readonly epoch: number; readonly writable?: boolean }
+  | {
+      readonly role: 'master';
+      readonly epoch: number;
+      readonly writable?: boolean;
+      /**
+       * The in-sync set the controller confirmed (remoting addresses; the master's own may be among
+       * them) and its syncStateSetEpoch; given together or not at all.
+       */
+      readonly inSyncSet?: readonly string[];
+      readonly syncStateSetEpoch?: number;
+    }
   | { readonly role: 'slave'; readonly epoch: number; readonly masterAddress?: string; readonly brokerId?: number };
+
+/** An in-sync set the controller confirmed to this master. */
+interface ConfirmedSet {
+  readonly members: readonly string[];
+  readonly syncStateSetEpoch: number;
+}
 
 export interface RoleError {
   readonly status: 400 | 409 | 503;
@@ -87,6 +103,12 @@ export class ReplicationService {
   private epochStartOffset = 0;
   private confirmed = 0;
   private fencedReason: string | undefined;
+  /**
+   * The in-sync set the controller confirmed for the current master epoch; undefined until one is
+   * given. Once given, only slaves in it count for sync replication: the controller elects only from
+   * its set, so an ack from a slave outside it protects nothing.
+   */
+  private confirmedSet: ConfirmedSet | undefined;
   private readonly epochs: EpochFile;
   private readonly server: HaServer;
   private link: SlaveLink | undefined;
@@ -260,6 +282,9 @@ export class ReplicationService {
       minInSyncReplicas: this.options.minInSyncReplicas,
       slaves,
       inSyncSet: this.role === Role.MASTER ? [this.deps.brokerAddr(), ...slaves.filter((s) => s.inSync).map((s) => s.address)] : [],
+      confirmedInSyncSet: this.role === Role.MASTER && this.confirmedSet !== undefined ? [...this.confirmedSet.members] : null,
+      syncStateSetEpoch: this.role === Role.MASTER ? (this.confirmedSet?.syncStateSetEpoch ?? 0) : 0,
+      countedInSyncSet: this.role === Role.MASTER ? [this.deps.brokerAddr(), ...slaves.filter((s) => s.counted).map((s) => s.address)] : [],
       link: link === undefined ? null : { ...link, masterEpoch: link.masterEpoch ?? null, masterBrokerAddr: link.masterBrokerAddr ?? null, masterMaxOffset: link.masterMaxOffset ?? null, lastError: link.lastError ?? null },
       fencedReason: this.fencedReason ?? null,
     };
@@ -280,9 +305,11 @@ export class ReplicationService {
     const writable = c.writable ?? true;
     const known = this.currentEpoch();
     if (this.role === Role.MASTER && c.epoch === known) {
-      // The same command again (a controller retrying), or a switchover fencing/unfencing writes.
+      // The same command again (a controller retrying), a switchover fencing/unfencing writes, or a
+      // newly confirmed in-sync set.
       if (this.writable && !writable) this.waiters.abandonAll();
       this.writable = writable;
+      this.takeConfirmedSet(c);
       return ok(undefined);
     }
     const newer = c.epoch > known || (sameEpochAllowed && c.epoch === known);
@@ -311,6 +338,9 @@ export class ReplicationService {
     this.writable = writable;
     this.registeredId = 0;
     this.fencedReason = undefined;
+    // A set confirmed for an earlier epoch says nothing about this one.
+    this.confirmedSet = undefined;
+    this.takeConfirmedSet(c);
     this.logger.info('role: master', { epoch: c.epoch, epochStartOffset: this.epochStartOffset, writable, replicationMode: this.options.replicationMode });
     this.deps.onRoleChange();
     return ok(undefined);
@@ -331,6 +361,7 @@ export class ReplicationService {
     const wasMaster = this.role === Role.MASTER;
     this.role = Role.SLAVE;
     this.writable = false;
+    this.confirmedSet = undefined;
     this.waiters.abandonAll();
     if (wasMaster) this.server.closeAll('stepped down to slave');
     this.knownEpoch = c.epoch;
@@ -344,6 +375,22 @@ export class ReplicationService {
     this.logger.info('role: slave', { epoch: c.epoch, master: c.masterAddress, brokerId: slaveId });
     this.deps.onRoleChange();
     return ok(undefined);
+  }
+
+  /** Takes the in-sync set a master command carries, unless an equal or newer one is already held. */
+  private takeConfirmedSet(c: Extract<RoleCommand, { role: 'master' }>): void {
+    if (c.inSyncSet === undefined || c.syncStateSetEpoch === undefined) return;
+    const held = this.confirmedSet;
+    if (held !== undefined && c.syncStateSetEpoch < held.syncStateSetEpoch) {
+      this.logger.warn('ignoring an in-sync set older than the one confirmed', { given: c.syncStateSetEpoch, held: held.syncStateSetEpoch });
+      return;
+    }
+    this.confirmedSet = { members: [...new Set(c.inSyncSet)], syncStateSetEpoch: c.syncStateSetEpoch };
+    if (held === undefined || held.syncStateSetEpoch !== c.syncStateSetEpoch || held.members.join() !== this.confirmedSet.members.join()) {
+      this.logger.info('in-sync set confirmed', { inSyncSet: this.confirmedSet.members, syncStateSetEpoch: c.syncStateSetEpoch });
+    }
+    // A larger set may count acks already received.
+    this.onProgress();
   }
 
   private startLink(masterAddress: string): void {
@@ -395,10 +442,20 @@ export class ReplicationService {
     return c.transferring && isInSync(c, maxOffset, this.epochStartOffset, nowMs, { maxLagBytes: this.options.haMaxLagBytes, maxLagTimeMs: this.options.haMaxLagTimeMs });
   }
 
+  /** In the set the controller confirmed, or no set confirmed yet (static roles, or a controller that sends none). */
+  private inConfirmedSet(c: SlaveConnection): boolean {
+    return this.confirmedSet === undefined || this.confirmedSet.members.includes(c.hello!.brokerAddr);
+  }
+
+  /** Whether sync replication counts this slave's acks: in sync, and confirmed. */
+  private counted(c: SlaveConnection, nowMs: number, maxOffset: number): boolean {
+    return this.inSync(c, nowMs, maxOffset) && this.inConfirmedSet(c);
+  }
+
   private inSyncAcks(): number[] {
     const now = this.deps.clock.monotonicMs();
     const max = this.deps.store.commitLogMaxOffset;
-    return this.server.slaves().filter((c) => this.inSync(c, now, max)).map((c) => c.ackOffset);
+    return this.server.slaves().filter((c) => this.counted(c, now, max)).map((c) => c.ackOffset);
   }
 
   private onProgress(): void {
@@ -431,6 +488,7 @@ export class ReplicationService {
       ackOffset: c.ackOffset,
       lagBytes: Math.max(0, max - c.ackOffset),
       inSync: this.inSync(c, now, max),
+      counted: this.counted(c, now, max),
       lastAckAgoMs: Math.round(now - c.lastAckMs),
     }));
   }

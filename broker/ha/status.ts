@@ -11,7 +11,10 @@ export interface SlaveStatus {
   readonly haRemoteAddress: string;
   readonly ackOffset: number;
   readonly lagBytes: number;
+  /** Lag under `haMaxLagBytes` and caught up within `haMaxLagTimeMs` (computed by the master). */
   readonly inSync: boolean;
+  /** Sync replication counts its acks: in sync, and in the controller's confirmed set once there is one. */
+  readonly counted: boolean;
   readonly lastAckAgoMs: number;
 }
 
@@ -45,8 +48,14 @@ export interface ReplicationStatus {
   readonly minInSyncReplicas: number;
   /** Master: attached slaves; empty otherwise. */
   readonly slaves: readonly SlaveStatus[];
-  /** Master: its own address, then the addresses of in-sync slaves; empty otherwise. */
+  /** Master: its own address, then the addresses of in-sync slaves (its own computation); empty otherwise. */
   readonly inSyncSet: readonly string[];
+  /** Master: the in-sync set the controller last confirmed for this epoch (as given); null before any, or not master. */
+  readonly confirmedInSyncSet: readonly string[] | null;
+  /** Master: the syncStateSetEpoch of `confirmedInSyncSet`; 0 before any, or not master. */
+  readonly syncStateSetEpoch: number;
+  /** Master: its own address, then the slaves whose acks sync replication counts now; empty otherwise. */
+  readonly countedInSyncSet: readonly string[];
   readonly link: LinkStatus | null;
   /** Why this broker stopped being master on its own (a newer epoch met), if it did. */
   readonly fencedReason: string | null;

@@ -78,4 +78,28 @@ describe('sync replication', () => {
     await setRole(master, { role: 'master', epoch: 1 });
     expect((await send(client, master.addr, TOPIC, Buffer.from('resumed'))).code).toBe(ResponseCode.SUCCESS);
   });
+
+  it('once the controller confirms an in-sync set, only slaves in it count for sync replication; an older set is ignored', async () => {
+    const s = slave!;
+    await until(() => master.broker.replication!.status().inSyncSet.length === 2, 'the slave to be in sync');
+    expect((await getStatus(master)).body).toMatchObject({ confirmedInSyncSet: null, syncStateSetEpoch: 0, countedInSyncSet: [master.addr, s.addr] });
+    // The controller's set holds only the master: the slave is in sync by the master's measure, but not counted.
+    await setRole(master, { role: 'master', epoch: 1, inSyncSet: [master.addr], syncStateSetEpoch: 1 });
+    const narrowed = (await getStatus(master)).body;
+    expect(narrowed).toMatchObject({ inSyncSet: [master.addr, s.addr], confirmedInSyncSet: [master.addr], syncStateSetEpoch: 1, countedInSyncSet: [master.addr] });
+    expect(narrowed.slaves).toMatchObject([{ address: s.addr, inSync: true, counted: false }]);
+    expect((await send(client, master.addr, TOPIC, Buffer.from('unconfirmed'))).code).toBe(ResponseCode.SLAVE_NOT_AVAILABLE);
+    // The set grows to the slave: sends are acknowledged again.
+    await setRole(master, { role: 'master', epoch: 1, inSyncSet: [master.addr, s.addr], syncStateSetEpoch: 2 });
+    expect((await send(client, master.addr, TOPIC, Buffer.from('confirmed'))).code).toBe(ResponseCode.SUCCESS);
+    // A late, older confirmation changes nothing.
+    await setRole(master, { role: 'master', epoch: 1, inSyncSet: [master.addr], syncStateSetEpoch: 1 });
+    expect((await getStatus(master)).body).toMatchObject({ confirmedInSyncSet: [master.addr, s.addr], syncStateSetEpoch: 2, countedInSyncSet: [master.addr, s.addr] });
+    expect((await send(client, master.addr, TOPIC, Buffer.from('still-confirmed'))).code).toBe(ResponseCode.SUCCESS);
+    // A new master epoch starts without a confirmed set (until the controller sends one with it).
+    await setRole(master, { role: 'master', epoch: 2 });
+    expect((await getStatus(master)).body).toMatchObject({ epoch: 2, confirmedInSyncSet: null, syncStateSetEpoch: 0 });
+    await setRole(master, { role: 'master', epoch: 3, inSyncSet: [master.addr], syncStateSetEpoch: 7 });
+    expect((await getStatus(master)).body).toMatchObject({ epoch: 3, confirmedInSyncSet: [master.addr], syncStateSetEpoch: 7, countedInSyncSet: [master.addr] });
+  });
 });
