@@ -27,3 +27,21 @@ export type {
   ReconcileResult,
 } from './types';
 export { DESIRED_HASH_ANNOTATION, KubeErrorKinds } from './types';
+export { KubeError, toKubeError } from './errors';
+export { KubeTransport, DEFAULT_REQUEST_TIMEOUT_MS } from './transport';
+export type { HttpVerb, SendOptions } from './transport';
+export { HttpKubeClient, refOf } from './client';
+export type { JsonSender } from './client';
+export { desiredHash, mergeForUpdate, stableJson } from './apply';
+export { WorkQueue, realTimers } from './work-queue';
+export type { HandleOutcome, HandleResult, KeyHandler, Timers, WorkQueueOptions } from './work-queue';
+export { InformerSet } from './informers';
+export type { InformerEventType, InformerListener, InformerSetOptions, WatchedKind } from './informers';
+export { CLUSTER_KIND, CLUSTER_LABEL, Manager, OWNED_KINDS, clusterKeyOf } from './manager';
+export type { ManagerMetrics, ManagerOptions, ReconcileResultLabel } from './manager';
+export { KubeEventRecorder } from './events';
+export type { EventRecorderOptions } from './events';
+export { LeaderElector, microTime } from './leader';
+export type { LeaderElectorOptions } from './leader';
+export { matchesSelector, parseSelector } from './selectors';
+export type { Requirement } from './selectors';
