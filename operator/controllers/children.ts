@@ -1,0 +1,130 @@
+/**
+ * Create and update: validates the spec, makes the admin-token Secret once (a random token, then
+ * always read back), applies every child the builders describe (ConfigMap, nameserver Deployment +
+ * Services + PDB, each wanted group's StatefulSet + headless Service + PDB, the optional
+ * ServiceMonitor), then writes the status: observedGeneration, addresses, the scale subresource
+ * fields, conditions, and each replica's role, readiness, offset and lag from the last observation.
+ *
+ * Groups beyond the spec's count are left alone here (the scale reconciler drains and deletes them),
+ * and nothing is pruned: children go with the cluster through their ownerReferences. PVCs made
+ * from the StatefulSets' volumeClaimTemplates have no owner and are kept when the cluster is deleted.
+ */
+import { randomBytes } from 'node:crypto';
+import type { RocketCluster } from '../api';
+import { validateRocketCluster } from '../api';
+import type { ClusterKey, ClusterMetrics, EventRecorder, KubeClient, KubeObject, ReconcileContext, ReconcileResult, Reconciler } from '../kube';
+import { adminTokenOf, configHash, desiredState, nameserverDeploymentName } from '../specs';
+import type { Clock } from '../../stdx';
+import type { FailoverHosts } from './hosts';
+import type { GroupSnapshot } from './failover-host';
+import { groupViews } from './group-view';
+import { adminSecretName, clusterObject } from './names';
+import { isTerminating, listBrokerPods, listBrokerSets, readCluster, updateStatus } from './objects';
+import { computeStatus } from './status-compute';
+
+/** While the cluster is not Ready, the status is refreshed this often (offsets, roles, conditions). */
+export const STATUS_POLL_MS = 5_000;
+
+export class ChildrenReconciler implements Reconciler {
+  readonly name = 'children';
+  /** Event reasons already reported per cluster and generation, so a failing apply does not flood Events. */
+  private readonly reported = new Map<string, string>();
+
+  constructor(
+    private readonly kube: KubeClient,
+    private readonly events: EventRecorder,
+    private readonly metrics: ClusterMetrics,
+    private readonly hosts: FailoverHosts,
+    private readonly clock: Clock,
+  ) {}
+
+  async reconcile(key: ClusterKey, ctx: ReconcileContext): Promise<ReconcileResult> {
+    const stored = await readCluster(this.kube, key);
+    if (stored === null) {
+      this.metrics.forgetCluster(key.namespace, key.name);
+      return {};
+    }
+    if (isTerminating(stored as never)) return {};
+    const validated = validateRocketCluster(stored);
+    let applied: number | undefined = stored.status?.observedGeneration;
+    let problems: readonly string[] = [];
+    if (!validated.ok) {
+      problems = validated.error;
+      await this.once(stored, 'InvalidSpec', `spec refused: ${problems.join('; ')}`);
+    } else {
+      const cluster = validated.value;
+      const failed = await this.applyChildren(cluster, ctx);
+      if (failed.length === 0) applied = stored.metadata.generation;
+      else await this.once(stored, 'ApplyFailed', failed.join('; '));
+    }
+    const ready = await this.writeStatus(key, problems, applied);
+    return ready ? {} : { requeueAfterMs: STATUS_POLL_MS };
+  }
+
+  /** Applies every child; returns what failed (the rest is still applied). */
+  private async applyChildren(cluster: RocketCluster, ctx: ReconcileContext): Promise<string[]> {
+    const token = await this.adminToken(cluster);
+    const failed: string[] = [];
+    for (const child of desiredState(cluster, { configHash: configHash(cluster), adminToken: token })) {
+      const obj = child as unknown as KubeObject;
+      const what = `${obj.kind ?? '?'} ${obj.metadata?.name ?? '?'}`;
+      try {
+        const r = await this.kube.apply(obj);
+        if (!r.ok) failed.push(`${what}: ${r.error.message}`);
+        else if (r.value.outcome !== 'unchanged') ctx.logger.info(`child ${r.value.outcome}`, { kind: obj.kind, name: obj.metadata?.name });
+      } catch (e) {
+        // A ServiceMonitor without the prometheus-operator CRDs, an API hiccup: report and go on.
+        failed.push(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    return failed;
+  }
+
+  /** The existing token, or a fresh random one for a cluster that has none yet. */
+  private async adminToken(cluster: RocketCluster): Promise<string> {
+    const secret = await this.kube.get<KubeObject & { data?: Record<string, string> }>({ apiVersion: 'v1', kind: 'Secret', namespace: cluster.metadata.namespace, name: adminSecretName(cluster.metadata.name) });
+    const existing = secret === null ? undefined : adminTokenOf(secret);
+    return existing !== undefined && existing.length >= 16 ? existing : randomBytes(32).toString('hex');
+  }
+
+  /** Writes the status; true when the cluster is Ready. */
+  private async writeStatus(key: ClusterKey, specProblems: readonly string[], appliedGeneration: number | undefined): Promise<boolean> {
+    const [sets, pods, deployment] = await Promise.all([
+      listBrokerSets(this.kube, key),
+      listBrokerPods(this.kube, key),
+      this.kube.get<KubeObject & { status?: { readyReplicas?: number } }>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: key.namespace, name: nameserverDeploymentName({ metadata: { name: key.name, namespace: key.namespace } } as RocketCluster) }),
+    ]);
+    const host = this.hosts.get(key);
+    let ready = false;
+    const written = await updateStatus(this.kube, key, (cluster) => {
+      const views = groupViews(cluster, sets, pods);
+      const snapshots = new Map<string, GroupSnapshot>();
+      for (const v of views) {
+        const s = host?.snapshot(v.group);
+        if (s !== undefined) snapshots.set(v.group, s);
+      }
+      const status = computeStatus({
+        cluster,
+        views,
+        snapshots,
+        nameserversReady: deployment?.status?.readyReplicas ?? 0,
+        specProblems,
+        appliedGeneration,
+        nowIso: new Date(this.clock.nowMs()).toISOString(),
+      });
+      ready = status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+      return JSON.stringify(status) === JSON.stringify(cluster.status ?? {}) ? null : status;
+    });
+    if (!written.ok) throw new Error(`status not written: ${written.error.message}`);
+    this.metrics.clusterReady(key.namespace, key.name, ready);
+    return ready;
+  }
+
+  private async once(cluster: RocketCluster, reason: string, message: string): Promise<void> {
+    const k = `${cluster.metadata.namespace}/${cluster.metadata.name}/${reason}`;
+    const mark = `${cluster.metadata.generation ?? 0}:${message}`;
+    if (this.reported.get(k) === mark) return;
+    this.reported.set(k, mark);
+    await this.events.record(clusterObject(cluster), 'Warning', reason, message.slice(0, 1000));
+  }
+}
