@@ -67,7 +67,7 @@ const nameserverSchema = obj(
 
 const storageSchema = obj(
   {
-    size: str({ default: DEFAULTS.storageSize, pattern: STORAGE_SIZE_PATTERN, description: 'PVC size per broker replica, e.g. 10Gi.' }),
+    size: str({ default: DEFAULTS.storageSize, pattern: STORAGE_SIZE_PATTERN, maxLength: 32, description: 'PVC size per broker replica, e.g. 10Gi.' }),
     storageClassName: str({ pattern: DNS_SUBDOMAIN_PATTERN, maxLength: 253, description: "StorageClass of the PVCs; omitted = the cluster's default." }),
     deleteClaimsOnScaleDown: bool({ default: DEFAULTS.deleteClaimsOnScaleDown, description: "Delete a removed group's PVCs after a scale-down (default: kept)." }),
   },

@@ -47,9 +47,17 @@ function metricsProblems(spec: RocketClusterSpec): string[] {
   return [];
 }
 
+/**
+ * The rules the CRD also states as CEL (x-kubernetes-validations), so a real API server refuses
+ * the same objects: what a fake API server should apply, no more and no less.
+ */
+export function celEquivalentProblems(cluster: RocketCluster): string[] {
+  return [...replicationProblems(cluster.spec), ...metricsProblems(cluster.spec)];
+}
+
 /** Every semantic problem of a defaulted RocketCluster (empty when it is fine). */
 export function semanticProblems(cluster: RocketCluster): string[] {
-  return [...nameProblems(cluster.metadata?.name), ...replicationProblems(cluster.spec), ...configProblems(cluster.spec), ...metricsProblems(cluster.spec)];
+  return [...nameProblems(cluster.metadata?.name), ...celEquivalentProblems(cluster), ...configProblems(cluster.spec)];
 }
 
 /**

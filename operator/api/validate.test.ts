@@ -3,7 +3,7 @@ import { BROKER_CONFIG_KEYS, BROKER_KEY_ALIASES, operatorOwnedKeys, overrideKeyP
 import { fullySpecifiedCluster, minimalCluster } from './fixtures.test-util';
 import { specChangeProblems } from './semantic';
 import type { RocketClusterSpec } from './types';
-import { defaultedSpec, validateRocketCluster } from './validate';
+import { defaultedSpec, validateAsApiServer, validateRocketCluster } from './validate';
 
 function withSpec(spec: Record<string, unknown>, name = 'demo'): Record<string, unknown> {
   const c = minimalCluster(name);
@@ -136,5 +136,26 @@ describe('broker config key table', () => {
     for (const key of ['brokerName', 'namesrvAddr', 'roleSource', 'adminToken', 'listenPort', 'replicationMode', 'minInSyncReplicas']) {
       expect(operatorOwnedKeys()).toContain(key);
     }
+  });
+});
+
+describe('validateAsApiServer (for the fake API server)', () => {
+  const errors = (r: ReturnType<typeof validateAsApiServer>): readonly string[] => (r.ok ? [] : r.error);
+
+  it('defaults and refuses what the schema and the CRD CEL rules refuse, but not operator-only rules', () => {
+    const stored = validateAsApiServer(minimalCluster());
+    expect(stored.ok && stored.value.spec.failover.masterDownAfterSeconds).toBe(10);
+    expect(errors(validateAsApiServer(withSpec({ broker: { replicationMode: 'sync', replicasPerGroup: 1 } })))).toHaveLength(1);
+    expect(errors(validateAsApiServer(withSpec({ broker: { bogus: 1 } })))).toEqual(['spec.broker: unknown field "bogus"']);
+    expect(errors(validateAsApiServer(withSpec({ broker: { config: { brokerName: 'x' } } })))).toEqual([]);
+  });
+
+  it('applies the storage transition rule against the stored object', () => {
+    const old = validateAsApiServer(withSpec({ broker: { storage: { size: '10Gi' } } }));
+    if (!old.ok) throw new Error('fixture');
+    expect(errors(validateAsApiServer(withSpec({ broker: { groups: 2 } }), old.value))).toEqual([]);
+    expect(errors(validateAsApiServer(withSpec({ broker: { storage: { size: '20Gi' } } }), old.value))).toEqual([
+      'spec.broker.storage.size: cannot change after creation (10Gi -> 20Gi)',
+    ]);
   });
 });

@@ -11,7 +11,7 @@ import { err, ok } from '../../stdx';
 import type { JsonSchemaProps } from './schema-kit';
 import { KUBERNETES_KEYWORDS } from './schema-kit';
 import { rocketClusterSchema, specSchema } from './schema';
-import { semanticProblems } from './semantic';
+import { celEquivalentProblems, semanticProblems, specChangeProblems } from './semantic';
 import type { RocketCluster, RocketClusterSpec } from './types';
 
 /** RFC 3339 as Kubernetes writes it ("2026-01-02T03:04:05Z", fractions and offsets allowed). */
@@ -126,4 +126,20 @@ export function validateRocketCluster(obj: unknown): Result<RocketCluster, reado
 export function schemaProblems(obj: unknown): string[] {
   const validate = validators().checking;
   return validate(obj) ? [] : problemsOf(validate.errors);
+}
+
+/**
+ * What a real API server does with a RocketCluster write, for the fake API server: apply defaults,
+ * check the schema (unknown fields refused, as under strict field validation), then the CEL rules
+ * of the CRD, including the transition rule when `old` (the stored object) is given. Rules only
+ * the operator applies (broker config override keys) are not part of it.
+ */
+export function validateAsApiServer(obj: unknown, old?: RocketCluster): Result<RocketCluster, readonly string[]> {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return err(['(root): must be an object']);
+  const copy = structuredClone(obj);
+  const validate = validators().defaulting;
+  if (!validate(copy)) return err(problemsOf(validate.errors));
+  const cluster = copy as RocketCluster;
+  const problems = [...celEquivalentProblems(cluster), ...(old !== undefined ? specChangeProblems(old.spec, cluster.spec) : [])];
+  return problems.length === 0 ? ok(cluster) : err(problems);
 }
