@@ -38,7 +38,7 @@ export const EXTERNAL_METRICS = [
 ];
 
 const NAME_LITERAL = /'((?:rocketmq|rocketcluster)_[a-z0-9_]+)'/g;
-const HISTOGRAM_DECLARATION = /(?:FastHistogram\(\s*'|Histogram(?:<[^>]*>)?\(\{\s*name:\s*')([a-z0-9_]+)'/g;
+const HISTOGRAM_DECLARATION = /(?:FastHistogram\(\s*'|Histogram(?:<[^>]*>)?\(\{[^}]*?\bname:\s*')([a-z0-9_]+)'/g;
 
 function nonTestSources(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -61,12 +61,10 @@ export function knownMetricNames(): Set<string> {
   const operatorNames = operatorSources.flatMap((f) => scan(f, NAME_LITERAL)).filter((n) => n.startsWith('rocketcluster_operator_'));
   for (const f of sources) for (const n of scan(f, NAME_LITERAL)) names.add(n);
   for (const f of [...sources, ...operatorSources]) for (const n of scan(f, HISTOGRAM_DECLARATION)) histograms.add(n);
-  if (operatorNames.length === 0) {
-    for (const n of CONTRACT_OPERATOR_METRICS) names.add(n);
-    for (const n of CONTRACT_OPERATOR_HISTOGRAMS) histograms.add(n);
-  } else {
-    for (const n of operatorNames) names.add(n);
-  }
+  // The contract's names stand in until operator/ registers metrics; from then on the code is the truth.
+  for (const n of operatorNames.length === 0 ? CONTRACT_OPERATOR_METRICS : operatorNames) names.add(n);
+  // The contract says which operator metric is a histogram, whatever way the code declares it.
+  for (const n of CONTRACT_OPERATOR_HISTOGRAMS) if (names.has(n)) histograms.add(n);
   for (const h of histograms) {
     // A histogram is only ever queried through its three series.
     names.delete(h);
@@ -88,7 +86,8 @@ export function metricsInExpr(expr: string): string[] {
     .replace(/\[[^\]]*\]/g, ' ')
     .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');
   const names = new Set<string>();
-  for (const m of stripped.matchAll(/([A-Za-z_:][A-Za-z0-9_:]*)(\s*\()?/g)) {
+  // Not preceded by a digit or dot: the unit of a duration (5m) or a number (1e3) is no name.
+  for (const m of stripped.matchAll(/(?<![A-Za-z0-9_:.])([A-Za-z_:][A-Za-z0-9_:]*)(\s*\()?/g)) {
     if (m[2] !== undefined) continue;
     const word = m[1]!;
     if (PROMQL_WORDS.has(word.toLowerCase()) || /^\d/.test(word)) continue;
