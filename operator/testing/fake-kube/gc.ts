@@ -83,7 +83,11 @@ function tryRun(f: () => void): void {
 export function sweep(core: KubeCore): boolean {
   const before = core.store.currentRv();
   const items = allItems(core);
-  for (const item of items) {
+  for (const stale of items) {
+    // Earlier steps of this pass may have changed or removed the object: decide on its current state.
+    const current = core.store.get(storageKey(stale.type), nsOf(stale.obj), meta(stale.obj).name as string);
+    if (!current) continue;
+    const item: Item = { type: stale.type, obj: current };
     const m = meta(item.obj);
     const fins = (m.finalizers ?? []) as string[];
     if (m.deletionTimestamp) {

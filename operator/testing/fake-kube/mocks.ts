@@ -310,6 +310,7 @@ export class MockControllers {
   private startPod(ns: string, name: string): void {
     const pod = this.core.store.get('/pods', ns, name);
     if (!pod || ((pod.status ?? {}) as JsonObject).phase === 'Running') return;
+    const wasReady = isReady(pod);
     const ip = this.nextIp(pod);
     const now = this.core.now();
     pod.status = {
@@ -332,7 +333,8 @@ export class MockControllers {
         state: { running: { startedAt: now } },
       })),
     };
-    setReadiness(pod, this.kubelet?.autoReady === true, now);
+    // A readiness a test already set (setPodReady before the kubelet got to the pod) is kept.
+    setReadiness(pod, this.kubelet?.autoReady === true || wasReady, now);
     this.core.replace(this.t('pods'), ns, name, pod, 'status');
   }
 
