@@ -4,6 +4,7 @@ import type { JsonObject } from '../testing/fake-kube';
 import { buildCrd } from '../api';
 import { HttpKubeClient } from './client';
 import { KubeTransport } from './transport';
+import type { KubeObject } from './types';
 
 export interface KubeFixture {
   readonly fake: FakeKube;
@@ -18,11 +19,15 @@ export async function startFake(namespaces: readonly string[] = ['default', 'ns'
   return { fake, kubeConfig, client: new HttpKubeClient(KubeTransport.create(kubeConfig, 5000)) };
 }
 
+export interface TestConfigMap extends KubeObject {
+  data?: Record<string, string>;
+}
+
 export function cluster(name: string, namespace = 'ns'): JsonObject {
   return { apiVersion: 'rocketcluster.io/v1alpha1', kind: 'RocketCluster', metadata: { name, namespace }, spec: { image: 'rocketcluster/broker:1.0.0' } };
 }
 
-export function configMap(name: string, data: Record<string, string>, namespace = 'ns', labels: Record<string, string> = {}): JsonObject {
+export function configMap(name: string, data: Record<string, string>, namespace = 'ns', labels: Record<string, string> = {}): TestConfigMap & JsonObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, labels }, data };
 }
 

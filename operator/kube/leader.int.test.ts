@@ -1,6 +1,7 @@
 import { LeaderElector, microTime } from './leader';
 import type { LeaderElectorOptions } from './leader';
 import type { Timers } from './work-queue';
+import type { KubeObject } from './types';
 import { FakeTimers } from './fake-timers.test-util';
 import { startFake } from './kube.test-util';
 import type { KubeFixture } from './kube.test-util';
@@ -55,7 +56,7 @@ describe('LeaderElector (two operator instances on one Lease, fake API server, s
   }
 
   async function holder(): Promise<string | undefined> {
-    const lease = await k.client.get<{ spec?: { holderIdentity?: string } }>(leaseRef);
+    const lease = await k.client.get<KubeObject & { spec?: { holderIdentity?: string } }>(leaseRef);
     return lease?.spec?.holderIdentity ?? undefined;
   }
 
@@ -87,7 +88,7 @@ describe('LeaderElector (two operator instances on one Lease, fake API server, s
     expect(standby.elector.isLeader()).toBe(false);
     await step(6_000);
     expect(standby.elector.isLeader()).toBe(true);
-    const lease = await k.client.get<{ spec?: { holderIdentity?: string; leaseTransitions?: number } }>(leaseRef);
+    const lease = await k.client.get<KubeObject & { spec?: { holderIdentity?: string; leaseTransitions?: number } }>(leaseRef);
     expect(lease?.spec?.holderIdentity).toBe(standby === a ? 'op-a' : 'op-b');
     expect(lease?.spec?.leaseTransitions).toBe(1);
   });
