@@ -53,18 +53,23 @@ test('cluster shows roles; switchover and failover move the master through the c
   // switchover to a named broker.
   const switched = await rocketctl('switchover', 'broker-a', '--to', slave.name, '--data-dir', dataDir);
   expect({ code: switched.code, errors: switched.out.errors.filter((l) => l.startsWith('error')) }).toEqual({ code: ExitCode.ok, errors: [] });
-  expect(switched.out.lines[0]).toMatch(new RegExp(`^switchover of broker-a done in [\\d.]+ s: ${slave.name} is master at epoch ${epoch + 1} \\(was ${master.name} at epoch ${epoch}\\)$`));
+  // Normally epoch + 1; on a loaded machine the controller may lose sight of the fenced master, abort and fail over.
+  const done = /^switchover of broker-a done in [\d.]+ s: (\S+) is master at epoch (\d+) \(was (\S+) at epoch (\d+)\)$/.exec(switched.out.lines[0] ?? '');
+  expect(done?.slice(1)).toEqual([slave.name, expect.any(String), master.name, String(epoch)]);
+  const epoch2 = Number(done![2]);
+  expect(epoch2).toBeGreaterThan(epoch);
+  if (epoch2 !== epoch + 1) process.stdout.write(`switchover took a detour:\n${switched.out.errors.join('\n')}\n`);
   expect(switched.out.lines[2]).toMatch(/^BROKER\s+ROLE\s+EPOCH\s+ADDRESS\s+MAX OFFSET\s+CONFIRMED\s+LAG\s+IN SYNC$/);
-  expect(switched.out.text()).toMatch(new RegExp(`${slave.name}\\s+master\\s+${epoch + 1}\\s`));
-  expect(switched.out.text()).toMatch(new RegExp(`${master.name}\\s+slave\\s+${epoch + 1}\\s`));
+  expect(switched.out.text()).toMatch(new RegExp(`${slave.name}\\s+master\\s+${epoch2}\\s`));
   expect(switched.out.errors.join('\n')).toContain('fencing the master');
 
   // failover back, forced (the master is alive and well: the command replaces it anyway).
-  await cluster.settled(30_000, epoch + 1);
+  await cluster.settled(30_000, epoch2);
   const failed = await rocketctl('--json', 'failover', 'broker-a', '--data-dir', dataDir);
   expect(failed.code).toBe(ExitCode.ok);
-  expect(failed.out.json()).toMatchObject({ group: 'broker-a', kind: 'failover', from: { masterId: slave.name, epoch: epoch + 1 }, to: { masterId: master.name, epoch: epoch + 2 } });
-  expect((await cluster.newMaster(epoch + 1, 10_000)).index).toBe(first.index);
+  const failedOver = failed.out.json() as { to: { epoch: number } };
+  expect(failedOver).toMatchObject({ group: 'broker-a', kind: 'failover', from: { masterId: slave.name, epoch: epoch2 }, to: { masterId: master.name } });
+  expect((await cluster.newMaster(epoch2, 10_000)).index).toBe(first.index);
 
   // Errors.
   const unknownGroup = await rocketctl('switchover', 'broker-x', '--data-dir', dataDir);
@@ -78,7 +83,7 @@ test('cluster shows roles; switchover and failover move the master through the c
   expect([notRunning.code, notRunning.out.errors.at(-1)]).toEqual([ExitCode.failure, expect.stringMatching(/^error: no rocketctl up is running on /)]);
 
   // No eligible target: the only slave is stopped (SIGSTOP) and the controller sees it unreachable.
-  await cluster.settled(30_000, epoch + 2);
+  await cluster.settled(30_000, failedOver.to.epoch);
   const slaveIndex = 1 - first.index;
   cluster.signal(slaveIndex, 'SIGSTOP');
   try {
@@ -89,9 +94,9 @@ test('cluster shows roles; switchover and failover move the master through the c
       10_000,
     );
     const noTarget = await rocketctl('switchover', 'broker-a', '--data-dir', dataDir);
-    expect([noTarget.code, noTarget.out.errors.at(-1)]).toEqual([ExitCode.failure, expect.stringMatching(/^error: switchover of broker-a (refused|failed): .*broker-a-\d/)]);
+    expect([noTarget.code, noTarget.out.errors.at(-1)]).toEqual([ExitCode.failure, `error: switchover of broker-a impossible: no eligible target: ${slave.name} is unreachable`]);
     const noFailover = await rocketctl('failover', 'broker-a', '--data-dir', dataDir);
-    expect([noFailover.code, noFailover.out.errors.at(-1)]).toEqual([ExitCode.failure, expect.stringMatching(/^error: failover of broker-a refused: /)]);
+    expect([noFailover.code, noFailover.out.errors.at(-1)]).toEqual([ExitCode.failure, `error: failover of broker-a impossible: no eligible target: ${slave.name} is unreachable`]);
   } finally {
     cluster.signal(slaveIndex, 'SIGCONT');
   }

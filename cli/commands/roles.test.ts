@@ -1,7 +1,7 @@
 import type { BrokerObservation, GroupState } from '../../controller';
 import type { ControlEvent, GroupView } from '../controller-host';
 import { CliError } from '../errors';
-import { judgeRoleChange, resolveTarget, roleLines, roleRows } from './roles';
+import { eligibilityProblem, judgeRoleChange, resolveTarget, roleLines, roleRows } from './roles';
 
 const replicas = [
   { replicaId: 'broker-a-0', address: '127.0.0.1:10911', haAddress: '127.0.0.1:10912', httpUrl: 'http://127.0.0.1:10913' },
@@ -90,5 +90,23 @@ describe('roles table', () => {
       ['unknown', undefined, undefined],
       ['unknown', undefined, undefined],
     ]);
+  });
+});
+
+describe('eligible targets', () => {
+  const gone: BrokerObservation = { reachable: false, replicaId: 'broker-a-1' };
+
+  test('a reachable in-sync slave is eligible; an unreachable or out-of-sync one is not, and the message says which', () => {
+    const ok = view(state('broker-a-0', 2), [seen('broker-a-0', 'master', 2, 100), seen('broker-a-1', 'slave', 2, 100)]);
+    expect(eligibilityProblem(ok, undefined)).toBeUndefined();
+    expect(eligibilityProblem(ok, 'broker-a-1')).toBeUndefined();
+    expect(eligibilityProblem(view(state('broker-a-0', 2), [seen('broker-a-0', 'master', 2, 100), gone]), undefined)).toBe('no eligible target: broker-a-1 is unreachable');
+    const behind = view({ ...state('broker-a-0', 2), inSyncReplicaIds: ['broker-a-0'] }, [seen('broker-a-0', 'master', 2, 100), seen('broker-a-1', 'slave', 2, 10)]);
+    expect(eligibilityProblem(behind, 'broker-a-1')).toBe('broker-a-1 cannot take over: broker-a-1 is not in sync (in-sync set: broker-a-0)');
+  });
+
+  test('nothing observed yet, or no record: left to the controller', () => {
+    expect(eligibilityProblem(view(state('broker-a-0', 2), []), undefined)).toBeUndefined();
+    expect(eligibilityProblem(view(null, []), undefined)).toBeUndefined();
   });
 });

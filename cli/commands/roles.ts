@@ -61,6 +61,31 @@ export function judgeRoleChange(kind: RoleIntentKind, before: MasterRef, targetI
   return { kind: 'done', master: { masterId: s.masterId, epoch: s.epoch }, settled };
 }
 
+/**
+ * Why no replica (or not the named one) can take over, judged from the controller's own view before
+ * asking it: only a reachable member of the recorded in-sync set may become master. The controller
+ * checks again when it acts; this is for a clear message, not a decision.
+ */
+export function eligibilityProblem(view: GroupView, targetId: string | undefined): string | undefined {
+  const s = view.state;
+  if (s === null || s.masterId === null) return undefined;
+  const why = (replicaId: string): string | undefined => {
+    const b = view.observed.find((x) => x.replicaId === replicaId);
+    if (b === undefined) return undefined;
+    if (!b.reachable) return `${replicaId} is unreachable`;
+    if (!s.inSyncReplicaIds.includes(replicaId)) return `${replicaId} is not in sync (in-sync set: ${s.inSyncReplicaIds.join(', ')})`;
+    return undefined;
+  };
+  if (targetId !== undefined) {
+    const problem = why(targetId);
+    return problem === undefined ? undefined : `${targetId} cannot take over: ${problem}`;
+  }
+  const others = view.replicas.map((r) => r.replicaId).filter((id) => id !== s.masterId);
+  const problems = others.map(why);
+  if (others.length > 0 && problems.every((p) => p !== undefined)) return `no eligible target: ${problems.join('; ')}`;
+  return undefined;
+}
+
 export interface RoleRow {
   readonly replicaId: string;
   readonly role: string;
@@ -146,6 +171,8 @@ export async function runRoleChange(api: ControlApi, req: RoleChangeRequest, dep
   const before: MasterRef = { masterId: recorded.masterId, epoch: recorded.epoch };
   const targetId = req.to === undefined ? undefined : resolveTarget(req.to, first);
   if (targetId === before.masterId) throw new CliError(`${targetId} is already the master of ${req.group}`);
+  const problem = eligibilityProblem(first, targetId);
+  if (problem !== undefined) throw new CliError(`${req.kind} of ${req.group} impossible: ${problem}`);
   out.err(`${req.kind} ${req.group}: master ${before.masterId} (epoch ${before.epoch}) -> ${describeTarget(req.kind, targetId)}`);
   const startedMs = clock.nowMs();
   const reply = await api.request(req.group, req.kind, targetId);
@@ -170,7 +197,13 @@ export async function runRoleChange(api: ControlApi, req: RoleChangeRequest, dep
     if (p.kind === 'failed') throw new CliError(`${req.kind} of ${req.group} failed: ${p.reason}`);
     if (p.kind === 'done') {
       doneAtMs ??= nowMs;
-      if (p.settled || nowMs - doneAtMs >= SETTLE_MS) return report(req, before, p.master, doneAtMs - startedMs, view, deps);
+      if (p.settled || nowMs - doneAtMs >= SETTLE_MS) {
+        const aborted = req.kind === 'switchover' ? events.find((e) => e.kind === 'switchover-aborted') : undefined;
+        // A switchover abandoned half-way and then a failover (the fenced master stopped answering)
+        // ends with the same master, but not with the switchover's zero-loss guarantee: say so.
+        if (aborted !== undefined) out.err(`warning: ${aborted.message}; the controller then failed over on its own (only in-sync replicas are elected)`);
+        return report(req, before, p.master, doneAtMs - startedMs, view, deps);
+      }
     } else if (nowMs - startedMs > req.timeoutMs) {
       throw new CliError(`${req.kind} of ${req.group} not finished after ${Math.round(req.timeoutMs / 1000)} s: ${p.detail}`);
     }

@@ -76,7 +76,11 @@ describe.each(['async', 'sync'] as const)('switchover under load, %s replication
       expect({ code, errors: out.errors.filter((l) => l.startsWith('error')) }).toEqual({ code: ExitCode.ok, errors: [] });
       const newIndex = 1 - first.index;
       const target = up.brokers[newIndex]!.name;
-      expect(out.lines[0]).toMatch(new RegExp(`^switchover of broker-a done in [\\d.]+ s: ${target} is master at epoch ${first.status.epoch + 1} \\(was ${up.brokers[first.index]!.name} at epoch ${first.status.epoch}\\)$`));
+      const done = /^switchover of broker-a done in [\d.]+ s: (\S+) is master at epoch (\d+) \(was (\S+) at epoch (\d+)\)$/.exec(out.lines[0] ?? '');
+      expect(done?.slice(1)).toEqual([target, expect.any(String), up.brokers[first.index]!.name, String(first.status.epoch)]);
+      // epoch + 1, unless the controller lost sight of the fenced master (a loaded machine), aborted and failed over.
+      expect(Number(done![2])).toBeGreaterThan(first.status.epoch);
+      if (Number(done![2]) !== first.status.epoch + 1) process.stdout.write(`switchover (${mode}) took a detour:\n${out.errors.join('\n')}\n`);
       const promoted = await up.newMaster(first.status.epoch, 10_000);
       expect(promoted.index).toBe(newIndex);
 
