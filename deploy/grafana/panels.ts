@@ -88,6 +88,8 @@ export function dashboard(spec: DashboardSpec): Json {
     }
   }
   return {
+    // null: Grafana assigns its own id on import or provisioning.
+    id: null,
     uid: spec.uid,
     title: spec.title,
     description: spec.description,
@@ -141,7 +143,7 @@ function queryVariable(v: VariableSpec): Json {
     label: v.label,
     type: 'query',
     datasource: DATASOURCE,
-    query: { query: v.query, refId: `${v.name}-variable` },
+    query: v.query,
     definition: v.query,
     refresh: 2,
     includeAll: true,
