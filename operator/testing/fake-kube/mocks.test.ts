@@ -101,9 +101,7 @@ describe('StatefulSet mock controller', () => {
   test('scale down deletes the highest ordinals and keeps their PVCs; scale up reuses them', async () => {
     await apps.createNamespacedStatefulSet({ namespace: 'default', body: sts('b', 3, 'img:1') });
     await waitFor(() => podNames().length === 3);
-    await apps.patchNamespacedStatefulSetScale({ name: 'b', namespace: 'default', body: [{ op: 'replace', path: '/spec/replicas', value: 1 }] }).catch(async () => {
-      await apps.patchNamespacedStatefulSet({ name: 'b', namespace: 'default', body: { spec: { replicas: 1 } } }, merge);
-    });
+    await apps.patchNamespacedStatefulSetScale({ name: 'b', namespace: 'default', body: [{ op: 'replace', path: '/spec/replicas', value: 1 }] });
     await waitFor(() => podNames().length === 1);
     expect(podNames()).toEqual(['b-0']);
     expect(pvcNames()).toEqual(['data-b-0', 'data-b-1', 'data-b-2']);

@@ -3,8 +3,8 @@
  * and StatefulSets, and custom resources whose CRD names spec/status replica paths.
  */
 import type { KubeCore } from './api';
-import { STALE_OBJECT, badRequest, conflict, invalid } from './errors';
-import { deepCopy, isObject } from './patch';
+import { STALE_OBJECT, badRequest, conflict, invalid, unsupportedMediaType } from './errors';
+import { deepCopy, isObject, jsonPatch, mergePatch } from './patch';
 import type { Json, JsonObject } from './patch';
 import type { ResourceType } from './resources';
 import { selectorToString } from './selectors';
@@ -59,4 +59,17 @@ export function writeScale(core: KubeCore, t: ResourceType, ns: string, name: st
   const next = deepCopy(current);
   setPath(next, (t.scale as NonNullable<ResourceType['scale']>).specReplicasPath, replicas);
   return readScale(t, core.replace(t, ns, name, next, ''));
+}
+
+/** PATCH of /scale: the patch applies to the Scale object (merge or JSON patch), then as a PUT of it. */
+export function patchScale(core: KubeCore, t: ResourceType, ns: string, name: string, contentType: string, patch: unknown): JsonObject {
+  const current = readScale(t, core.get(t, ns, name));
+  const type = contentType.split(';')[0].trim();
+  let next: Json;
+  if (type === 'application/json-patch+json') next = jsonPatch(current, patch);
+  else if (type === 'application/merge-patch+json' || type === 'application/strategic-merge-patch+json') {
+    if (!isObject(patch)) throw badRequest('merge patch must be a JSON object');
+    next = mergePatch(current, patch);
+  } else throw unsupportedMediaType('application/json-patch+json, application/merge-patch+json');
+  return writeScale(core, t, ns, name, next);
 }

@@ -12,7 +12,7 @@ import { apiVersionOf } from './resources';
 import type { ResourceType } from './resources';
 import { parseRoute } from './routes';
 import type { Route } from './routes';
-import { readScale, writeScale } from './scale';
+import { patchScale, readScale, writeScale } from './scale';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { WatchStream } from './watch';
 
@@ -183,8 +183,11 @@ function dispatch(ctx: ServerContext, route: Route, verb: Verb, query: Record<st
     }
     case 'patch': {
       if (route.name === undefined) throw methodNotAllowed();
-      if (sub === 'scale') throw methodNotAllowed('patching the scale subresource is not supported by the fake');
       const ct = req.headers['content-type'] ?? '';
+      if (sub === 'scale') {
+        send(res, 200, patchScale(core, t, ns, route.name, ct, body));
+        return 200;
+      }
       const out = core.patch(t, ns, route.name, ct, body, sub === 'status' ? 'status' : '', {
         dryRun,
         ...(query.fieldManager ? { fieldManager: query.fieldManager } : {}),

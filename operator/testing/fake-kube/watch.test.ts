@@ -74,7 +74,7 @@ describe('watch', () => {
 
   test('history is bounded: falling more than maxHistory events behind is 410', async () => {
     const first = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'first' } } });
-    for (let i = 0; i < 60; i++) await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: `c${i}` } } });
+    for (let i = 0; i < 60; i++) fake.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}`, namespace: 'default' } });
     const events: Ev[] = [];
     let ended = false;
     await watchInto('/api/v1/namespaces/default/configmaps', { resourceVersion: first.metadata?.resourceVersion }, events, () => (ended = true));
