@@ -90,11 +90,12 @@ async function killLoop(mode: 'sync' | 'async', kills: number): Promise<RunResul
 
       // Everything acknowledged so far (before the kill, and by the new master since) against what the new master holds.
       const books = load.acked.slice();
+      await c.dispatched(promoted.index, 10_000);
       const queues: DecodedMessage[][] = await readTopicAt(reader, c.brokers[promoted.index]!.address, topic, QUEUES);
       expect(queueProblems(queues, load.attempted)).toEqual([]);
       const lostNow = new Set(books.filter((a) => !lost.has(a) && checkAck(a, queues) !== 'ok'));
       if (mode === 'sync') {
-        expect([...lostNow].map(describeAck)).toEqual([]);
+        expect([...lostNow].map((a) => `${describeAck(a)}: ${checkAck(a, queues)} on ${c.brokers[promoted.index]!.name} (queue lengths ${queues.map((q) => q.length).join(', ')})`)).toEqual([]);
       } else {
         // Only what was acknowledged after the slave had caught up, before this kill, can be missing.
         expect([...lostNow].filter((a) => a.round !== k - 1 || a.ackedAtMs < settled.caughtUpAtMs).map(describeAck)).toEqual([]);
@@ -105,7 +106,7 @@ async function killLoop(mode: 'sync' | 'async', kills: number): Promise<RunResul
       // The old master is restarted by the supervisor and rejoins as a slave; the next kill waits for it to catch up.
       settled = await c.settled(60_000, promoted.status.epoch);
       expect(settled.index).toBe(promoted.index);
-      const firstAck = await until(() => load.firstAckAfter(killedAt), () => `an acknowledged send after kill ${k}; ${c.diagnostics()}`, 20_000);
+      const firstAck = await until(() => load.firstAckFrom(k), () => `an acknowledged send after kill ${k}; ${c.diagnostics()}`, 20_000);
       const figures = { masterAfterMs, firstAckAfterMs: firstAck - killedAt };
       failovers.push(figures);
       process.stdout.write(
@@ -117,6 +118,7 @@ async function killLoop(mode: 'sync' | 'async', kills: number): Promise<RunResul
   }
   // Once more at the end: the final master against the whole books.
   const final = await c.settled(30_000, settled.status.epoch);
+  await c.dispatched(final.index, 10_000);
   const queues = await readTopicAt(reader, c.brokers[final.index]!.address, topic, QUEUES);
   await reader.close();
   expect(queueProblems(queues, load.attempted)).toEqual([]);

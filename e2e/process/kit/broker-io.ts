@@ -33,7 +33,7 @@ export async function sendDirect(client: RemotingClient, addr: string, topic: st
     f: 0,
     g: Date.now(),
     h: 0,
-    i: `KEYS\u0001${body}\u0002WAIT\u0001true\u0002`,
+    i: 'WAIT\u0001true\u0002',
   });
   const result = await client.invoke(addr, makeRequest(RequestCode.SEND_MESSAGE_V2, { extFields, body: Buffer.from(body, 'utf8') }), timeoutMs);
   if (!result.ok) return { code: undefined, remark: undefined, queueOffset: undefined, error: result.error.message };

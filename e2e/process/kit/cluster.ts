@@ -229,6 +229,23 @@ export class UpCluster {
     );
   }
 
+  /**
+   * Waits until broker `index` has dispatched (built consume-queue entries for) everything its commit
+   * log held when this was called, so a pull sees every message stored before the call. A promoted
+   * slave may still be dispatching what it received last.
+   */
+  async dispatched(index: number, timeoutMs: number): Promise<BrokerStatus> {
+    const first = await until(() => brokerStatus(this.brokers[index]!.ports.httpPort), () => `status of ${this.brokers[index]!.name}`, timeoutMs);
+    return until(
+      async () => {
+        const s = await brokerStatus(this.brokers[index]!.ports.httpPort);
+        return s !== undefined && s.dispatchedOffset >= first.maxCommitLogOffset ? s : undefined;
+      },
+      () => `${this.brokers[index]!.name} to dispatch up to ${first.maxCommitLogOffset}; ${this.diagnostics()}`,
+      timeoutMs,
+    );
+  }
+
   /** The pid of a broker process as the supervisor's state file records it now (it changes on restart). */
   pidOf(index: number): number {
     const state = JSON.parse(fs.readFileSync(path.join(this.dataDir, STATE_FILE), 'utf8')) as UpState;

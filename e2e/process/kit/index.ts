@@ -9,3 +9,5 @@ export type { DirectSendOutcome } from './broker-io';
 export { directClient, readQueueAt, readTopicAt, sendDirect } from './broker-io';
 export type { AckCheck, AckedMessage, LoadOptions } from './load';
 export { LoadProducer, checkAck, createTopic, queueProblems } from './load';
+export type { RunningChild } from './processes';
+export { ManualCluster } from './processes';

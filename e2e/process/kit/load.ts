@@ -63,12 +63,9 @@ export class LoadProducer {
     this.loops = Array.from({ length: this.options.concurrency }, () => this.loop());
   }
 
-  /** When the first send acknowledged at or after `afterMs` (wall clock) was, if any yet. */
-  firstAckAfter(afterMs: number): number | undefined {
-    for (let i = this.acked.length - 1; i >= 0 && this.acked[i]!.ackedAtMs >= afterMs; i--) {
-      if (i === 0 || this.acked[i - 1]!.ackedAtMs < afterMs) return this.acked[i]!.ackedAtMs;
-    }
-    return undefined;
+  /** When the first send started in `round` or later was acknowledged, if one was yet. */
+  firstAckFrom(round: number): number | undefined {
+    return this.acked.find((a) => a.round >= round)?.ackedAtMs;
   }
 
   async stop(): Promise<void> {
