@@ -1,10 +1,12 @@
 import { fullySpecifiedCluster, minimalCluster } from './fixtures.test-util';
 import type { JsonSchemaProps } from './schema-kit';
 import { ConditionStatuses, DEFAULTS, ImagePullPolicies, ReplicaRoles, rocketClusterSchema, specSchema, statusSchema } from './schema';
-import type { Condition, ReplicaStatus, RocketClusterSpec } from './types';
+import type { BrokerSpec, Condition, MetricsSpec, NameserverSpec, ReplicaStatus, RocketClusterSpec, ServiceMonitorSpec, StorageSpec } from './types';
 
 /** `true` only when A and B are the same type; anything else fails to compile where `true` is assigned. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** The keys of T marked optional (`?`). */
+type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
 import { ConditionTypes, FlushModes, GroupPhases, ReplicationModes } from './types';
 import { applyDefaults, schemaProblems } from './validate';
 
@@ -70,7 +72,38 @@ describe('RocketCluster schema and types.ts agree', () => {
   });
 });
 
+/** Spec fields without a default: optional in types.ts too (and `image`, which is required). */
+const NO_DEFAULT = [
+  'image',
+  'imagePullSecrets',
+  'nameserver.resources',
+  'broker.storage.storageClassName',
+  'broker.resources',
+  'broker.config',
+  'metrics.serviceMonitor.labels',
+];
+
 describe('schema defaults', () => {
+  it('has a default for every spec field except the optional ones types.ts marks with ?', () => {
+    const walk = (node: JsonSchemaProps, prefix: string): string[] =>
+      Object.entries(node.properties ?? {}).flatMap(([name, child]) => {
+        const path = prefix === '' ? name : `${prefix}.${name}`;
+        const here = child.default === undefined ? [path] : [];
+        return NO_DEFAULT.includes(path) ? [] : [...here, ...walk(child, path)];
+      });
+    expect(walk(specSchema, '')).toEqual([]);
+    expect(specSchema.required).toEqual(['image']);
+    const optional: [
+      Same<OptionalKeys<RocketClusterSpec>, 'imagePullSecrets'>,
+      Same<OptionalKeys<NameserverSpec>, 'resources'>,
+      Same<OptionalKeys<BrokerSpec>, 'resources' | 'config'>,
+      Same<OptionalKeys<StorageSpec>, 'storageClassName'>,
+      Same<OptionalKeys<MetricsSpec>, never>,
+      Same<OptionalKeys<ServiceMonitorSpec>, 'labels'>,
+    ] = [true, true, true, true, true, true];
+    expect(optional).toHaveLength(6);
+  });
+
   it('fills in every spec field the operator reads from a spec holding only the image', () => {
     const defaulted = applyDefaults(minimalCluster()) as { spec: RocketClusterSpec };
     const expected: RocketClusterSpec = {

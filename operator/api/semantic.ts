@@ -5,9 +5,13 @@
  * an old API server may not evaluate CEL. Input is a defaulted RocketCluster.
  */
 import { overrideKeyProblem } from './broker-keys';
+import { parseQuantity } from './quantity';
 import { LIMITS } from './schema';
 import { DNS_LABEL_PATTERN } from './schema-kit';
-import type { RocketCluster, RocketClusterSpec } from './types';
+import type { ResourceRequirements, RocketCluster, RocketClusterSpec } from './types';
+
+/** The broker's default commit-log segment (commitLogSegmentBytes, RocketMQ's mappedFileSizeCommitLog). */
+const DEFAULT_SEGMENT_BYTES = 1024 * 1024 * 1024;
 
 const DNS_LABEL = new RegExp(DNS_LABEL_PATTERN);
 
@@ -40,6 +44,33 @@ function configProblems(spec: RocketClusterSpec): string[] {
   return problems;
 }
 
+/** A pod whose request exceeds its limit is refused by the API server when the StatefulSet creates it. */
+function resourceProblems(path: string, resources: ResourceRequirements | undefined): string[] {
+  const problems: string[] = [];
+  for (const [name, limit] of Object.entries(resources?.limits ?? {})) {
+    const request = resources?.requests?.[name];
+    if (request === undefined) continue;
+    const [r, l] = [parseQuantity(request), parseQuantity(limit)];
+    if (r !== undefined && l !== undefined && r > l) problems.push(`${path}: requests.${name} (${request}) exceeds limits.${name} (${limit})`);
+  }
+  return problems;
+}
+
+/**
+ * The broker preallocates commit-log segments and refuses writes near a full disk, so a volume
+ * that cannot hold two segments never takes a message.
+ */
+function storageProblems(spec: RocketClusterSpec): string[] {
+  const config = spec.broker.config ?? {};
+  const configured = config.commitLogSegmentBytes ?? config.mappedFileSizeCommitLog;
+  const segmentBytes = configured !== undefined && /^\s*\d+\s*$/.test(configured) ? Number(configured) : DEFAULT_SEGMENT_BYTES;
+  const size = parseQuantity(spec.broker.storage.size);
+  if (size === undefined || size >= 2 * segmentBytes) return [];
+  return [
+    `spec.broker.storage.size: ${spec.broker.storage.size} cannot hold two commit-log segments of ${segmentBytes} bytes; raise the size or set commitLogSegmentBytes in spec.broker.config`,
+  ];
+}
+
 function metricsProblems(spec: RocketClusterSpec): string[] {
   if (spec.metrics.serviceMonitor.enabled && !spec.metrics.enabled) {
     return ['spec.metrics.serviceMonitor.enabled: needs spec.metrics.enabled (the pods expose no metrics otherwise)'];
@@ -57,7 +88,15 @@ export function celEquivalentProblems(cluster: RocketCluster): string[] {
 
 /** Every semantic problem of a defaulted RocketCluster (empty when it is fine). */
 export function semanticProblems(cluster: RocketCluster): string[] {
-  return [...nameProblems(cluster.metadata?.name), ...celEquivalentProblems(cluster), ...configProblems(cluster.spec)];
+  const spec = cluster.spec;
+  return [
+    ...nameProblems(cluster.metadata?.name),
+    ...celEquivalentProblems(cluster),
+    ...configProblems(spec),
+    ...resourceProblems('spec.nameserver.resources', spec.nameserver.resources),
+    ...resourceProblems('spec.broker.resources', spec.broker.resources),
+    ...storageProblems(spec),
+  ];
 }
 
 /**

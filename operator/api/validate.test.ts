@@ -58,7 +58,7 @@ describe('validateRocketCluster: schema', () => {
   });
 
   it('takes resource quantities as integers or quantity strings and refuses other strings', () => {
-    expect(problems(withSpec({ broker: { resources: { requests: { cpu: 2, memory: '1.5Gi' }, limits: { cpu: '500m' } } } }))).toEqual([]);
+    expect(problems(withSpec({ broker: { resources: { requests: { cpu: '500m', memory: '1.5Gi' }, limits: { cpu: 2 } } } }))).toEqual([]);
     expect(problems(withSpec({ broker: { resources: { limits: { memory: 'lots' } } } }))).toEqual([
       expect.stringMatching(/^spec\.broker\.resources\.limits\.memory: must match pattern/),
     ]);
@@ -96,6 +96,23 @@ describe('validateRocketCluster: rules beyond the schema', () => {
         'spec.broker.config: unknown broker config key "noSuchKey"',
       ].sort(),
     );
+  });
+
+  it('refuses requests above limits, which would leave the StatefulSet unable to create pods', () => {
+    expect(problems(withSpec({ broker: { resources: { requests: { memory: '4Gi', cpu: '500m' }, limits: { memory: '2Gi', cpu: 1 } } } }))).toEqual([
+      'spec.broker.resources: requests.memory (4Gi) exceeds limits.memory (2Gi)',
+    ]);
+    expect(problems(withSpec({ nameserver: { resources: { requests: { cpu: 2 }, limits: { cpu: '1500m' } } } }))).toEqual([
+      'spec.nameserver.resources: requests.cpu (2) exceeds limits.cpu (1500m)',
+    ]);
+  });
+
+  it('needs a volume that holds two commit-log segments (the default segment is 1 GiB)', () => {
+    expect(problems(withSpec({ broker: { storage: { size: '1Gi' } } }))).toEqual([
+      'spec.broker.storage.size: 1Gi cannot hold two commit-log segments of 1073741824 bytes; raise the size or set commitLogSegmentBytes in spec.broker.config',
+    ]);
+    expect(problems(withSpec({ broker: { storage: { size: '1Gi' }, config: { commitLogSegmentBytes: '268435456' } } }))).toEqual([]);
+    expect(problems(withSpec({ broker: { storage: { size: '2Gi' } } }))).toEqual([]);
   });
 
   it('needs metrics enabled for a ServiceMonitor', () => {
