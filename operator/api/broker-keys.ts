@@ -59,6 +59,7 @@ export const BROKER_KEY_OWNERS: { readonly [K in ConfigKey]: KeyOwner } = {
   haMaxLagTimeMs: USER,
   haHeartbeatIntervalMs: USER,
   haPeerTimeoutMs: USER,
+  haMetadataSyncIntervalMs: USER,
   adminToken: operator('the token comes from the <cluster>-admin-token Secret'),
 };
 
