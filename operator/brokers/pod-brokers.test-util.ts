@@ -36,12 +36,17 @@ export class PodBrokers {
     return p.endpoints ?? DEAD;
   };
 
+  /** [namespace, pod] of every running broker. */
+  running(): [string, string][] {
+    return [...this.pods.entries()].filter(([, p]) => p.broker !== null).map(([k]) => k.split('/') as [string, string]);
+  }
+
   get(namespace: string, podName: string): PodBroker | undefined {
     return this.pods.get(key(namespace, podName));
   }
 
   /** Starts (or restarts on its old store) the broker of a pod. */
-  async start(namespace: string, podName: string, group: string): Promise<PodBroker> {
+  async start(namespace: string, podName: string, group: string, token = this.token): Promise<PodBroker> {
     const k = key(namespace, podName);
     let p = this.pods.get(k);
     if (p === undefined) {
@@ -53,7 +58,7 @@ export class PodBrokers {
       brokerName: group,
       brokerClusterName: namespace,
       roleSource: 'controller',
-      adminToken: secret(this.token),
+      adminToken: secret(token),
       haHeartbeatIntervalMs: 200,
       haPeerTimeoutMs: 2000,
       ...this.overrides,

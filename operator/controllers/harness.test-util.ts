@@ -1,0 +1,263 @@
+/**
+ * Reconcile tests' world: the fake API server (operator/testing/fake-kube) with the RocketCluster
+ * CRD, tiny mock controllers in the style of Strimzi's MockKube (a StatefulSet makes its pods and
+ * PVCs, a Deployment reports its replicas ready, a "kubelet" starts a REAL in-process broker for each
+ * broker pod and marks the pod Ready), and the operator's reconcilers driven pass by pass. A pod is
+ * killed by stopping its broker and deleting it; `holdDown` keeps a re-created pod from starting.
+ * The controller's clock is the real one plus an offset tests move forward (no waiting out delays).
+ */
+import { buildCrd } from '../api';
+import { HttpKubeClient, KubeTransport } from '../kube';
+import type { ClusterKey, ClusterMetrics, EventRecorder, KubeObject, Reconciler } from '../kube';
+import { FakeKube } from '../testing/fake-kube';
+import type { JsonObject } from '../testing/fake-kube';
+import type { LogLevel, ServerLogger } from '../../ops';
+import { createRootLogger, isLogLevel, silentLogger } from '../../ops';
+import type { Clock } from '../../stdx';
+import type { BrokerRoleCommand } from '../../controller';
+import type { BrokerAdminClient, BrokerEndpoints } from '../brokers';
+import { HttpBrokerAdminClient, RemotingBrokerDrainClient } from '../brokers';
+import { PodBrokers } from '../brokers/pod-brokers.test-util';
+import { createReconcilers } from './index';
+
+const level = process.env.ROCKET_TEST_LOG;
+const testLogger: ServerLogger = level !== undefined && isLogLevel(level) ? createRootLogger({ service: 'operator-test', level: level as LogLevel, stream: process.stderr }) : silentLogger;
+
+export class OffsetClock implements Clock {
+  offsetMs = 0;
+  nowMs(): number {
+    return Date.now() + this.offsetMs;
+  }
+  monotonicMs(): number {
+    return performance.now() + this.offsetMs;
+  }
+}
+
+export class RecordingMetrics implements ClusterMetrics {
+  readonly failovers: string[] = [];
+  readonly switchovers: string[] = [];
+  readonly ready = new Map<string, boolean>();
+  readonly forgotten: string[] = [];
+  failover(namespace: string, cluster: string, group: string): void {
+    this.failovers.push(`${namespace}/${cluster}/${group}`);
+  }
+  switchover(namespace: string, cluster: string, group: string): void {
+    this.switchovers.push(`${namespace}/${cluster}/${group}`);
+  }
+  clusterReady(namespace: string, cluster: string, ready: boolean): void {
+    this.ready.set(`${namespace}/${cluster}`, ready);
+  }
+  forgetCluster(namespace: string, cluster: string): void {
+    this.forgotten.push(`${namespace}/${cluster}`);
+  }
+}
+
+export interface RecordedEvent {
+  readonly involved: string;
+  readonly type: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** One operator instance: its own reconcilers (and failover hosts) over the shared fake and brokers. */
+export interface Operator {
+  readonly reconcilers: readonly Reconciler[];
+  stop(): Promise<void>;
+}
+
+/** Every POST /role the operator sends, with the fake API server's request count at that moment. */
+export interface RoleCall {
+  readonly pod: string;
+  readonly command: BrokerRoleCommand;
+  /** seq of the last API request logged before this call. */
+  readonly afterSeq: number;
+}
+
+export class Harness {
+  readonly clock = new OffsetClock();
+  readonly metrics = new RecordingMetrics();
+  readonly events: RecordedEvent[] = [];
+  readonly roleCalls: RoleCall[] = [];
+  readonly held = new Set<string>();
+  private readonly operators: Operator[] = [];
+
+  private constructor(
+    readonly fake: FakeKube,
+    readonly kube: HttpKubeClient,
+    readonly brokers: PodBrokers,
+    readonly drain: RemotingBrokerDrainClient,
+  ) {}
+
+  static async start(namespaces: readonly string[]): Promise<Harness> {
+    const fake = await FakeKube.start({ namespaces: ['default', ...namespaces] });
+    fake.create(buildCrd() as unknown as JsonObject);
+    const kube = new HttpKubeClient(KubeTransport.create(fake.kubeConfig(), 5000));
+    return new Harness(fake, kube, new PodBrokers('', { autoCreateTopicEnable: true }), new RemotingBrokerDrainClient());
+  }
+
+  /** A new operator instance (a restart or a second replica): fresh reconcilers, no memory. */
+  startOperator(): Operator {
+    const recorder: EventRecorder = {
+      record: async (involved: KubeObject, type, reason, message) => {
+        this.events.push({ involved: `${involved.metadata?.namespace}/${involved.metadata?.name}`, type, reason, message });
+      },
+    };
+    const real = new HttpBrokerAdminClient({ timeoutMs: 1000 });
+    const admin: BrokerAdminClient = {
+      status: (ep, token) => real.status(ep, token),
+      setRole: async (ep: BrokerEndpoints, token: string, command: BrokerRoleCommand) => {
+        const ops = this.fake.operations();
+        this.roleCalls.push({ pod: this.podAt(ep), command, afterSeq: ops.length === 0 ? 0 : ops[ops.length - 1]!.seq });
+        return real.setRole(ep, token, command);
+      },
+    };
+    const reconcilers = createReconcilers({
+      kube: this.kube,
+      cache: { get: () => undefined, list: () => [] },
+      events: recorder,
+      metrics: this.metrics,
+      clock: this.clock,
+      logger: testLogger,
+      settings: { failoverTickMs: 500, identity: 'test' },
+      enqueue: () => undefined,
+      brokers: { admin, drain: this.drain, resolver: this.brokers.resolver },
+    });
+    const op: Operator = { reconcilers, stop: async () => void (await Promise.all(reconcilers.map((r) => r.stop?.()))) };
+    this.operators.push(op);
+    return op;
+  }
+
+  private podAt(ep: BrokerEndpoints): string {
+    for (const ns of this.namespacesWithPods()) {
+      for (const pod of this.fake.list('pods', ns)) {
+        const name = (pod.metadata as JsonObject).name as string;
+        if (this.brokers.get(ns, name)?.endpoints?.httpUrl === ep.httpUrl) return `${ns}/${name}`;
+      }
+    }
+    return ep.httpUrl;
+  }
+
+  private namespacesWithPods(): string[] {
+    return [...new Set(this.fake.list('pods').map((p) => (p.metadata as JsonObject).namespace as string))];
+  }
+
+  /** One pass of the mock controllers: StatefulSets → pods + PVCs, Deployments → ready, kubelet → brokers. */
+  async syncWorkloads(): Promise<void> {
+    for (const sts of this.fake.list('statefulsets')) this.syncStatefulSet(sts);
+    for (const d of this.fake.list('deployments')) {
+      const m = d.metadata as JsonObject;
+      const replicas = ((d.spec as JsonObject).replicas as number | undefined) ?? 1;
+      const status = (d.status ?? {}) as JsonObject;
+      if (status.readyReplicas !== replicas) this.fake.updateStatus('deployments', m.namespace as string, m.name as string, (s) => Object.assign(s, { replicas, readyReplicas: replicas, availableReplicas: replicas }));
+    }
+    for (const pod of this.fake.list('pods')) await this.kubelet(pod);
+  }
+
+  private syncStatefulSet(sts: JsonObject): void {
+    const m = sts.metadata as JsonObject;
+    const ns = m.namespace as string;
+    const name = m.name as string;
+    const spec = sts.spec as JsonObject;
+    const replicas = (spec.replicas as number | undefined) ?? 1;
+    const template = spec.template as JsonObject;
+    const tm = (template.metadata ?? {}) as JsonObject;
+    for (let k = 0; k < replicas; k++) {
+      const podName = `${name}-${k}`;
+      const claim = `data-${name}-${k}`;
+      const vct = ((spec.volumeClaimTemplates as JsonObject[] | undefined) ?? [])[0];
+      if (vct !== undefined && this.fake.get('persistentvolumeclaims', ns, claim) === undefined) {
+        this.fake.create({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: claim, namespace: ns, labels: { ...((vct.metadata as JsonObject | undefined)?.labels as JsonObject | undefined ?? {}) } }, spec: vct.spec as JsonObject });
+      }
+      if (this.fake.get('pods', ns, podName) !== undefined) continue;
+      this.fake.create({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: podName,
+          namespace: ns,
+          labels: { ...((tm.labels as JsonObject | undefined) ?? {}) },
+          annotations: { ...((tm.annotations as JsonObject | undefined) ?? {}) },
+          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name, uid: m.uid as string, controller: true, blockOwnerDeletion: true }],
+        },
+        spec: FakeKube.copy(template.spec as JsonObject),
+      });
+    }
+    for (const pod of this.fake.list('pods', ns)) {
+      const pm = pod.metadata as JsonObject;
+      const owner = ((pm.ownerReferences as JsonObject[] | undefined) ?? []).find((o) => o.uid === m.uid);
+      const ordinal = Number(/-(\d+)$/.exec(pm.name as string)?.[1] ?? -1);
+      if (owner !== undefined && ordinal >= replicas) this.fake.delete('pods', ns, pm.name as string);
+    }
+  }
+
+  /** Broker pods get a running broker and Ready; nameserver pods just Ready. Brokers of gone pods stop. */
+  private async kubelet(pod: JsonObject): Promise<void> {
+    const m = pod.metadata as JsonObject;
+    const ns = m.namespace as string;
+    const name = m.name as string;
+    const labels = (m.labels ?? {}) as Record<string, string>;
+    const status = (pod.status ?? {}) as JsonObject;
+    const ready = ((status.conditions as JsonObject[] | undefined) ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+    if (ready || m.deletionTimestamp !== undefined || this.held.has(`${ns}/${name}`)) return;
+    if (labels['app.kubernetes.io/component'] === 'broker') {
+      // The pod's env takes the token from the cluster's Secret, as the StatefulSet template says.
+      const secret = this.fake.get('secrets', ns, `${labels['rocketcluster.io/cluster']}-admin-token`);
+      const b64 = (secret?.data as Record<string, string> | undefined)?.token;
+      const token = b64 === undefined ? '' : Buffer.from(b64, 'base64').toString('utf8');
+      await this.brokers.start(ns, name, labels['rocketcluster.io/broker-group']!, token);
+    }
+    this.fake.updateStatus('pods', ns, name, (s) => Object.assign(s, { phase: 'Running', podIP: '127.0.0.1', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date().toISOString() }] }));
+  }
+
+  /** Brokers whose pod is gone stop (a deleted pod's process dies). */
+  async reapBrokers(): Promise<void> {
+    for (const [ns, name] of this.brokers.running()) {
+      if (this.fake.get('pods', ns, name) === undefined) await this.brokers.stop(ns, name);
+    }
+  }
+
+  /** The pod's process dies and the pod object goes (the StatefulSet re-creates it next sync). */
+  async killPod(namespace: string, pod: string, options: { holdDown?: boolean } = {}): Promise<void> {
+    if (options.holdDown === true) this.held.add(`${namespace}/${pod}`);
+    await this.brokers.stop(namespace, pod);
+    this.fake.delete('pods', namespace, pod);
+  }
+
+  release(namespace: string, pod: string): void {
+    this.held.delete(`${namespace}/${pod}`);
+  }
+
+  /** Mock controllers, then every reconciler of `op` once for each cluster. */
+  async pass(op: Operator, keys: readonly ClusterKey[]): Promise<void> {
+    await this.reapBrokers();
+    await this.syncWorkloads();
+    const ctx = { logger: testLogger, signal: new AbortController().signal };
+    for (const key of keys) for (const r of op.reconcilers) await r.reconcile(key, ctx);
+    await this.reapBrokers();
+  }
+
+  /** Passes until `cond` holds; bounded by `maxPasses` (no fixed sleeps: a short pause lets brokers talk). */
+  async until(op: Operator, keys: readonly ClusterKey[], cond: () => boolean | Promise<boolean>, what: string, maxPasses = 200): Promise<void> {
+    for (let i = 0; i < maxPasses; i++) {
+      if (await cond()) return;
+      await this.pass(op, keys);
+      if (await cond()) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const dump = keys.map((k) => JSON.stringify(this.fake.get('rocketclusters.rocketcluster.io', k.namespace, k.name)?.status ?? null));
+    throw new Error(`not reached after ${maxPasses} passes: ${what}\nstatus: ${dump.join('\n')}\nevents: ${JSON.stringify(this.events.slice(-10))}`);
+  }
+
+  cluster(ns: string, name: string): JsonObject {
+    const c = this.fake.get('rocketclusters.rocketcluster.io', ns, name);
+    if (c === undefined) throw new Error(`no cluster ${ns}/${name}`);
+    return c;
+  }
+
+  async close(): Promise<void> {
+    for (const op of this.operators) await op.stop();
+    await this.brokers.closeAll();
+    await this.drain.close();
+    await this.fake.stop();
+  }
+}
