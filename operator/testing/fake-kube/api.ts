@@ -64,7 +64,6 @@ function specPart(obj: JsonObject, t: ResourceType): JsonObject {
 
 export class KubeCore {
   readonly store: ObjectStore;
-  private readonly terminating = new Set<string>();
 
   constructor(
     private readonly types: () => readonly ResourceType[],
@@ -327,9 +326,5 @@ export class KubeCore {
     metaOf(gone).resourceVersion = String(this.store.nextRv());
     this.store.remove(storageKey(t), gone);
     this.opts.hooksFor(t)?.written?.(gone, true, this);
-  }
-
-  isTerminating(ns: string): boolean {
-    return this.terminating.has(ns);
   }
 }

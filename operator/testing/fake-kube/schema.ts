@@ -193,22 +193,31 @@ function applyDefaults(value: Json, s: SchemaProps | undefined): void {
   }
 }
 
-/** Root metadata may not be described beyond name/generateName; apiVersion/kind/metadata never validated by the user schema. */
+/**
+ * The schema the object is validated with: apiVersion/kind are the server's business, and of
+ * metadata only the restrictions on name/generateName apply (the only ones a CRD may state).
+ */
 function userSchema(root: SchemaProps): SchemaProps {
   const props = { ...(root.properties ?? {}) };
+  const meta = props.metadata?.properties ?? {};
   delete props.metadata;
   delete props.apiVersion;
   delete props.kind;
+  const nameRules: Record<string, SchemaProps> = {};
+  for (const k of ['name', 'generateName']) if (meta[k]) nameRules[k] = meta[k];
+  if (Object.keys(nameRules).length > 0) props.metadata = { type: 'object', properties: nameRules };
   return { ...root, properties: props };
 }
 
 export function compileSchema(root: SchemaProps): CompiledSchema {
   const validate: ValidateFunction = ajv.compile(toJsonSchema(userSchema(root)));
+  const withoutMetadata: SchemaProps = { ...root, properties: { ...(root.properties ?? {}) } };
+  delete withoutMetadata.properties?.metadata;
   return {
     root,
     admit(obj: JsonObject): StatusCause[] {
       prune(obj, root, true);
-      applyDefaults(obj, userSchema(root));
+      applyDefaults(obj, withoutMetadata);
       if (validate(obj)) return [];
       const causes: StatusCause[] = [];
       for (const e of validate.errors ?? []) {
