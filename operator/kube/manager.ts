@@ -6,7 +6,7 @@
  * aborts what runs, and a new term builds a new Manager (and fresh reconcilers).
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { systemClock } from '../../stdx';
+import { assert, systemClock } from '../../stdx';
 import type { Clock } from '../../stdx';
 import type { ServerLogger } from '../../ops';
 import { API_GROUP, API_VERSION, KIND } from '../api/types';
@@ -42,7 +42,8 @@ export interface ManagerMetrics {
 export interface ManagerOptions {
   readonly kubeConfig: KubeConfig;
   readonly client: HttpKubeClient;
-  readonly reconcilers: readonly Reconciler[];
+  /** More can be added with register() before start (reconcilers built with the Manager's cache). */
+  readonly reconcilers?: readonly Reconciler[];
   readonly logger: ServerLogger;
   /** undefined or empty: all namespaces. */
   readonly namespaces?: readonly string[];
@@ -59,7 +60,7 @@ export interface ManagerOptions {
 export class Manager {
   readonly cache: ObjectCache;
   private readonly informers: InformerSet;
-  private readonly queues: { reconciler: Reconciler; queue: WorkQueue }[];
+  private readonly queues: { reconciler: Reconciler; queue: WorkQueue }[] = [];
   private readonly abort = new AbortController();
   private readonly clock: Clock;
   private readonly timers: Timers;
@@ -81,14 +82,19 @@ export class Manager {
       timers: options.timers,
     });
     this.cache = this.informers;
-    this.queues = options.reconcilers.map((reconciler) => ({
-      reconciler,
-      queue: new WorkQueue(
-        (key) => this.run(reconciler, key),
-        { clock: this.clock, timers: this.timers, ...(options.queue ?? {}) },
-        (outcome) => this.onOutcome(reconciler, outcome),
-      ),
-    }));
+    for (const reconciler of options.reconcilers ?? []) this.register(reconciler);
+  }
+
+  /** Adds a reconciler (before start). */
+  register(reconciler: Reconciler): void {
+    assert(this.state === 'new', 'register reconcilers before start');
+    assert(!this.queues.some((q) => q.reconciler.name === reconciler.name), `two reconcilers named ${reconciler.name}`);
+    const queue = new WorkQueue(
+      (key) => this.run(reconciler, key),
+      { clock: this.clock, timers: this.timers, ...(this.options.queue ?? {}) },
+      (outcome) => this.onOutcome(reconciler, outcome),
+    );
+    this.queues.push({ reconciler, queue });
   }
 
   /** Starts the informers (resolves once they listed) and the resync timer. */
@@ -96,7 +102,11 @@ export class Manager {
     if (this.state !== 'new') return;
     this.state = 'running';
     await this.informers.start();
-    if (this.state !== 'running') return;
+    if (this.state !== 'running') {
+      // stop() ran while listing: an informer may have opened its watch after stop closed the rest.
+      await this.informers.stop();
+      return;
+    }
     this.scheduleResync();
     this.resyncAll();
   }
