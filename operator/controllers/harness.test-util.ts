@@ -14,6 +14,7 @@ import type { JsonObject } from '../testing/fake-kube';
 import type { LogLevel, ServerLogger } from '../../ops';
 import { createRootLogger, isLogLevel, silentLogger } from '../../ops';
 import type { Clock } from '../../stdx';
+import { err } from '../../stdx';
 import type { BrokerRoleCommand } from '../../controller';
 import type { BrokerAdminClient, BrokerEndpoints } from '../brokers';
 import { HttpBrokerAdminClient, RemotingBrokerDrainClient } from '../brokers';
@@ -96,7 +97,7 @@ export class Harness {
   }
 
   /** A new operator instance (a restart or a second replica): fresh reconcilers, no memory. */
-  startOperator(): Operator {
+  startOperator(options: { refuseRoleCalls?: () => boolean } = {}): Operator {
     const recorder: EventRecorder = {
       record: async (involved: KubeObject, type, reason, message) => {
         this.events.push({ involved: `${involved.metadata?.namespace}/${involved.metadata?.name}`, type, reason, message });
@@ -107,6 +108,8 @@ export class Harness {
       status: (ep, token) => real.status(ep, token),
       setRole: async (ep: BrokerEndpoints, token: string, command: BrokerRoleCommand) => {
         const ops = this.fake.operations();
+        // An operator that "dies" right after saving its decision never gets to tell the brokers.
+        if (options.refuseRoleCalls?.() === true) return err('operator crashed before telling the brokers');
         this.roleCalls.push({ pod: this.podAt(ep), command, afterSeq: ops.length === 0 ? 0 : ops[ops.length - 1]!.seq });
         return real.setRole(ep, token, command);
       },
