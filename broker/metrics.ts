@@ -34,6 +34,20 @@ export interface StorageView {
   readonly dispatchedOffset: number;
 }
 
+/** What the replication gauges read when scraped (broker/ha's ReplicationStatus has this shape). */
+export interface ReplicationView {
+  readonly role: 'none' | 'master' | 'slave';
+  readonly epoch: number;
+  readonly writable: boolean;
+  readonly maxCommitLogOffset: number;
+  readonly confirmedOffset: number;
+  readonly slaves: readonly { readonly address: string; readonly lagBytes: number; readonly inSync: boolean; readonly lastAckAgoMs: number }[];
+  readonly inSyncSet: readonly string[];
+  readonly link: { readonly connected: boolean; readonly masterMaxOffset: number | null; readonly confirmedOffset: number } | null;
+}
+
+const ROLES = ['master', 'slave', 'none'] as const;
+
 export interface BrokerMetricsOptions {
   readonly brokerClusterName: string;
   readonly brokerName: string;
@@ -54,6 +68,7 @@ export class BrokerMetrics {
   private readonly rpcCells = new Map<number, HistogramCell>();
   private storage: (() => StorageView | undefined) | undefined;
   private topicCount: (() => number) | undefined;
+  private replication: (() => ReplicationView | undefined) | undefined;
 
   constructor(options: BrokerMetricsOptions) {
     this.registry.setDefaultLabels({ cluster: options.brokerClusterName, node_type: 'broker', node_id: options.brokerName });
@@ -66,6 +81,11 @@ export class BrokerMetrics {
   observe(storage: () => StorageView | undefined, topicCount: () => number): void {
     this.storage = storage;
     this.topicCount = topicCount;
+  }
+
+  /** Where the replication gauges (role, epoch, slaves' lag and in-sync state) read from. */
+  observeReplication(replication: () => ReplicationView | undefined): void {
+    this.replication = replication;
   }
 
   /** The cells of a topic; callers fetch them once per request. */
@@ -145,5 +165,61 @@ export class BrokerMetrics {
     gauge('rocketmq_storage_flush_behind_bytes', 'Commit log bytes written but not yet flushed', storage((s) => Math.max(0, s.commitLogMaxOffset - s.commitLogFlushedOffset)));
     gauge('rocketmq_storage_dispatch_behind_bytes', 'Commit log bytes not yet in consume queues', storage((s) => Math.max(0, s.commitLogMaxOffset - s.dispatchedOffset)));
     gauge('rocketmq_topic_number', 'Topics on this broker', () => this.topicCount?.());
+    this.registerReplicationGauges();
+  }
+
+  /**
+   * Replication has no RocketMQ 5 metric names; these follow their style. Per-slave series are
+   * rebuilt on every scrape so a detached slave's series disappear. Role-specific gauges read 0 on
+   * the other roles (and before replication starts).
+   */
+  private registerReplicationGauges(): void {
+    const view = (): ReplicationView | undefined => this.replication?.();
+    const simple = (name: string, help: string, read: (r: ReplicationView) => number | undefined): void => {
+      const g: Gauge = new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect: () => {
+          // An unlabelled gauge always shows a value: 0 where it does not apply (see the help texts).
+          const r = view();
+          g.set(r === undefined ? 0 : (read(r) ?? 0));
+        },
+      });
+    };
+    const role: Gauge = new Gauge({
+      name: 'rocketmq_broker_role',
+      help: 'The broker\'s replication role: 1 on the series of its current role',
+      labelNames: ['role'],
+      registers: [this.registry],
+      collect: () => {
+        const r = view();
+        role.reset();
+        if (r !== undefined) for (const name of ROLES) role.set({ role: name }, r.role === name ? 1 : 0);
+      },
+    });
+    simple('rocketmq_broker_epoch', 'The master epoch this broker leads or follows', (r) => r.epoch);
+    simple('rocketmq_broker_writable', '1 when this broker is a master that takes writes', (r) => (r.writable ? 1 : 0));
+    simple('rocketmq_replication_in_sync_replicas', 'Master: replicas in its in-sync set, itself included (0 on a slave)', (r) => (r.role === 'master' ? r.inSyncSet.length : undefined));
+    simple('rocketmq_replication_behind_bytes', 'Slave: commit-log bytes its master has and it has not confirmed (0 on a master)', (r) =>
+      r.role === 'slave' && r.link !== null && r.link.masterMaxOffset !== null ? Math.max(0, r.link.masterMaxOffset - r.link.confirmedOffset) : undefined,
+    );
+    simple('rocketmq_replication_link_connected', 'Slave: 1 while connected to its master (0 otherwise)', (r) => (r.role === 'slave' ? (r.link?.connected === true ? 1 : 0) : undefined));
+    const perSlave = (name: string, help: string, read: (s: ReplicationView['slaves'][number]) => number): void => {
+      const g: Gauge = new Gauge({
+        name,
+        help,
+        labelNames: ['slave'],
+        registers: [this.registry],
+        collect: () => {
+          const r = view();
+          g.reset();
+          if (r?.role === 'master') for (const slave of r.slaves) g.set({ slave: slave.address }, read(slave));
+        },
+      });
+    };
+    perSlave('rocketmq_replication_slave_lag_bytes', 'Master: commit-log bytes an attached slave has not acknowledged', (s) => s.lagBytes);
+    perSlave('rocketmq_replication_slave_in_sync', 'Master: 1 while an attached slave is in sync', (s) => (s.inSync ? 1 : 0));
+    perSlave('rocketmq_replication_slave_last_ack_seconds', 'Master: seconds since an attached slave last acknowledged', (s) => s.lastAckAgoMs / 1000);
   }
 }
