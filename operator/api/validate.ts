@@ -109,15 +109,18 @@ export function defaultedSpec(spec: unknown): RocketClusterSpec {
 }
 
 /**
- * Schema and semantic validation of a whole RocketCluster, after applying defaults to a copy.
- * Ok carries the defaulted object; Err lists every problem.
+ * Schema and semantic validation of a RocketCluster's spec and name, after applying defaults to a
+ * copy. Ok carries the defaulted object (status untouched); Err lists every problem. The status is
+ * not judged here: it is the operator's own output, already checked by the API server on write,
+ * and a stale field in it must not make a good spec look invalid.
  */
 export function validateRocketCluster(obj: unknown): Result<RocketCluster, readonly string[]> {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return err(['(root): must be an object']);
-  const copy = structuredClone(obj);
+  const { status, ...rest } = obj as Record<string, unknown>;
+  const copy = structuredClone(rest);
   const validate = validators().defaulting;
   if (!validate(copy)) return err(problemsOf(validate.errors));
-  const cluster = copy as RocketCluster;
+  const cluster = (status === undefined ? copy : { ...copy, status: structuredClone(status) }) as unknown as RocketCluster;
   const semantic = semanticProblems(cluster);
   return semantic.length === 0 ? ok(cluster) : err(semantic);
 }
