@@ -129,6 +129,14 @@ describe('Manager against the fake API server', () => {
     expect(a.calls.length).toBe(calls);
   });
 
+  it('a stop while the informers are still listing leaves no watch open', async () => {
+    manager = new Manager({ kubeConfig: k.kubeConfig, client: k.client, reconcilers: [new Recorder('a')], logger: silentLogger });
+    const starting = manager.start();
+    await manager.stop();
+    await starting;
+    await until(() => k.fake.watchCount() === 0, 'watches closed');
+  });
+
   it('clusterKeyOf maps objects by the cluster label or a RocketCluster owner reference', () => {
     const podKind = { apiVersion: 'v1', kind: 'Pod' };
     expect(clusterKeyOf(podKind, { metadata: { name: 'p', namespace: 'ns', labels: { 'rocketcluster.io/cluster': 'c' } } })).toEqual({ namespace: 'ns', name: 'c' });
