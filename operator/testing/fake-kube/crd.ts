@@ -7,7 +7,7 @@ import type { StatusCause } from './errors';
 import { isObject } from './patch';
 import type { JsonObject } from './patch';
 import type { ResourceType } from './resources';
-import { compileSchema, structuralErrors } from './schema';
+import { celCompileErrors, compileSchema, structuralErrors } from './schema';
 import type { SchemaProps } from './schema';
 
 interface CrdVersion {
@@ -53,6 +53,7 @@ export function crdErrors(crd: JsonObject): StatusCause[] {
       return;
     }
     causes.push(...structuralErrors(schema, `spec.versions[${i}].schema.openAPIV3Schema`));
+    causes.push(...celCompileErrors(schema, `spec.versions[${i}].schema.openAPIV3Schema`));
     const scale = v.subresources?.scale;
     if (scale) {
       for (const f of ['specReplicasPath', 'statusReplicasPath'] as const) {

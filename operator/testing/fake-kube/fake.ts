@@ -96,7 +96,7 @@ export class FakeKube {
     if (!schema) return undefined;
     return {
       create: (obj) => schema.admit(obj),
-      update: (_old, next) => schema.admit(next),
+      update: (old, next) => schema.admit(next, old),
     };
   }
 

@@ -38,3 +38,18 @@ test('the generated RocketCluster CRD installs; a minimal cluster is defaulted; 
   const scale = (await custom.getNamespacedCustomObjectScale({ ...G, name: 'c' })) as { spec: { replicas: number } };
   expect(scale.spec.replicas).toBe(c.spec.broker.groups);
 });
+
+test('the CRD\'s CEL rules are enforced: sync replication bounds on create, storage size immutable on update', async () => {
+  fake.create(JSON.parse(JSON.stringify(buildCrd())) as JsonObject);
+  const body = (name: string, broker: object): object => ({ apiVersion: 'rocketcluster.io/v1alpha1', kind: 'RocketCluster', metadata: { name }, spec: { image: 'rc:1', broker } });
+  const badSync = await statusOf(custom.createNamespacedCustomObject({ ...G, body: body('s', { replicationMode: 'sync', replicasPerGroup: 2, minInSyncReplicas: 2 }) }));
+  expect(badSync.code).toBe(422);
+  expect(badSync.message).toContain('minInSyncReplicas');
+  await custom.createNamespacedCustomObject({ ...G, body: body('t', { storage: { size: '10Gi' } }) });
+  const current = (await custom.getNamespacedCustomObject({ ...G, name: 't' })) as { spec: { broker: { storage: { size: string } } } };
+  current.spec.broker.storage.size = '20Gi';
+  const resized = await statusOf(custom.replaceNamespacedCustomObject({ ...G, name: 't', body: current }));
+  expect(resized.code).toBe(422);
+  expect(resized.message).toContain('cannot change');
+});
+

@@ -2,11 +2,14 @@
  * CRD openAPIV3Schema handling as kube-apiserver does it for custom resources, in its order:
  * prune unknown fields, apply structural defaults (nested, also inside defaulted objects), then
  * validate (ajv over a JSON-Schema translation) and report causes in the API server's words.
- * CEL rules (x-kubernetes-validations) are not evaluated; structural-schema rules are checked when a
+ * CEL rules (x-kubernetes-validations) are evaluated with the subset in cel.ts, transition rules
+ * (oldSelf) only on update where the old value exists. Structural-schema rules are checked when a
  * CRD is created so a schema the real server would refuse is refused here too.
  */
 import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { CelError, evalCel, parseCel, usesOldSelf } from './cel';
+import type { Node as CelNode } from './cel';
 import type { StatusCause } from './errors';
 import { deepCopy, isObject } from './patch';
 import type { Json, JsonObject } from './patch';
@@ -47,8 +50,8 @@ export interface SchemaProps {
 
 export interface CompiledSchema {
   readonly root: SchemaProps;
-  /** Prune, default and validate `obj` in place; returns the causes of a 422 (empty when valid). */
-  admit(obj: JsonObject): StatusCause[];
+  /** Prune, default and validate `obj` in place (`old`: the stored object on update); returns the causes of a 422. */
+  admit(obj: JsonObject, old?: JsonObject): StatusCause[];
 }
 
 const OBJECT_META_KEYS = new Set([
@@ -215,10 +218,14 @@ export function compileSchema(root: SchemaProps): CompiledSchema {
   delete withoutMetadata.properties?.metadata;
   return {
     root,
-    admit(obj: JsonObject): StatusCause[] {
+    admit(obj: JsonObject, old?: JsonObject): StatusCause[] {
       prune(obj, root, true);
       applyDefaults(obj, withoutMetadata);
-      if (validate(obj)) return [];
+      if (validate(obj)) {
+        const celCauses: StatusCause[] = [];
+        celWalk(obj, old, withoutMetadata, '', celCauses);
+        return celCauses;
+      }
       const causes: StatusCause[] = [];
       for (const e of validate.errors ?? []) {
         const c = causeOf(e, obj);
@@ -268,5 +275,79 @@ export function structuralErrors(root: SchemaProps, basePath: string): StatusCau
   };
   walk(root, basePath, true);
   if (root.type !== 'object') causes.push({ reason: 'FieldValueInvalid', message: 'Invalid value: must be object at the root', field: `${basePath}.type` });
+  return causes;
+}
+
+interface CelRule {
+  rule: string;
+  message?: string;
+  reason?: string;
+  fieldPath?: string;
+}
+
+const compiledRules = new Map<string, CelNode>();
+
+function compileRule(rule: string): CelNode {
+  let n = compiledRules.get(rule);
+  if (!n) {
+    n = parseCel(rule);
+    compiledRules.set(rule, n);
+  }
+  return n;
+}
+
+function celType(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (v === null) return 'null';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  return typeof v;
+}
+
+/** Evaluates every x-kubernetes-validations rule on the values present, depth first. */
+function celWalk(value: Json | undefined, old: Json | undefined, s: SchemaProps, path: string, causes: StatusCause[]): void {
+  if (value === undefined) return;
+  for (const r of (s['x-kubernetes-validations'] ?? []) as CelRule[]) {
+    const node = compileRule(r.rule);
+    if (usesOldSelf(node) && old === undefined) continue;
+    let ok = false;
+    let why = r.message ?? `failed rule: ${r.rule}`;
+    try {
+      ok = evalCel(node, { self: value, oldSelf: old }) === true;
+    } catch (e) {
+      why = e instanceof CelError ? `${why} (evaluation error: ${e.message})` : why;
+    }
+    if (!ok) {
+      const field = `${path}${r.fieldPath ?? ''}`.replace(/^\./, '');
+      causes.push({ reason: r.reason ?? 'FieldValueInvalid', field, message: `Invalid value: "${celType(value)}": ${why}` });
+    }
+  }
+  if (Array.isArray(value)) {
+    if (s.items) value.forEach((v, i) => celWalk(v, undefined, s.items as SchemaProps, `${path}[${i}]`, causes));
+    return;
+  }
+  if (!isObject(value)) return;
+  const oldObj = isObject(old) ? old : undefined;
+  for (const [k, sub] of Object.entries(s.properties ?? {})) celWalk(value[k], oldObj?.[k], sub, path ? `${path}.${k}` : k, causes);
+  if (isObject(s.additionalProperties as unknown)) {
+    for (const [k, v] of Object.entries(value)) celWalk(v, oldObj?.[k], s.additionalProperties as SchemaProps, `${path}[${k}]`, causes);
+  }
+}
+
+/** Rules that the CEL subset cannot compile: the CRD is refused, so no rule is ever skipped silently. */
+export function celCompileErrors(root: SchemaProps, basePath: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const walk = (s: SchemaProps, path: string): void => {
+    ((s['x-kubernetes-validations'] ?? []) as CelRule[]).forEach((r, i) => {
+      try {
+        compileRule(r.rule);
+      } catch (e) {
+        causes.push({ reason: 'FieldValueInvalid', field: `${path}.x-kubernetes-validations[${i}].rule`, message: `Invalid value: ${JSON.stringify(r.rule)}: compilation failed: ${(e as Error).message}` });
+      }
+    });
+    for (const [k, v] of Object.entries(s.properties ?? {})) walk(v, `${path}.properties[${k}]`);
+    if (s.items) walk(s.items, `${path}.items`);
+    if (isObject(s.additionalProperties as unknown)) walk(s.additionalProperties as SchemaProps, `${path}.additionalProperties`);
+  };
+  walk(root, basePath);
   return causes;
 }
