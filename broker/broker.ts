@@ -23,11 +23,12 @@ import { RoleSource, staticRoleOf, storeConfigOf } from './config';
 import type { ConsumeOptions } from './consume';
 import { ConsumeService } from './consume';
 import type { ReplicationStatus } from './ha';
-import { EPOCH_FILE_NAME, ReplicationService, Role, applyTopicSnapshot, topicSnapshot } from './ha';
+import { EPOCH_FILE_NAME, ReplicationService, Role } from './ha';
 import { TopicConfigManager } from './metadata';
 import { BrokerMetrics } from './metrics';
 import { ProcessorContext, RuntimeStats, registerBrokerProcessors } from './processors';
 import { NameserverRegistry } from './registry';
+import { replicaMetadata } from './replica-metadata';
 import { MessageStore } from './store';
 
 export interface BrokerDeps {
@@ -269,6 +270,7 @@ export class Broker {
         haMaxLagTimeMs: c.haMaxLagTimeMs,
         haHeartbeatIntervalMs: c.haHeartbeatIntervalMs,
         haPeerTimeoutMs: c.haPeerTimeoutMs,
+        metadataSyncIntervalMs: c.haMetadataSyncIntervalMs,
       },
       {
         store,
@@ -277,13 +279,7 @@ export class Broker {
         logger: this.logger.child({ component: 'ha' }),
         brokerAddr: () => this.context?.brokerAddr ?? '',
         onRoleChange: () => this.onRoleChange(),
-        metadata: {
-          snapshot: () => topicSnapshot(topics),
-          apply: (value) => {
-            const applied = applyTopicSnapshot(topics, value);
-            if (applied.updated + applied.deleted > 0) this.logger.info('topic configs copied from the master', applied);
-          },
-        },
+        metadata: replicaMetadata(topics, () => this.consumeService, this.logger.child({ component: 'ha' })),
       },
     );
   }

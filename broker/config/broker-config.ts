@@ -103,6 +103,11 @@ export interface BrokerConfig {
   readonly haHeartbeatIntervalMs: number;
   /** An HA peer silent for this long is dropped (the slave reconnects). */
   readonly haPeerTimeoutMs: number;
+  /**
+   * How often a master copies consumer offsets and subscription groups to its slaves (when they
+   * changed), and a slave sends back offsets committed to it that its master has not shown yet.
+   */
+  readonly haMetadataSyncIntervalMs: number;
   /** Bearer token for the admin API (GET /status, POST /role); empty = open. */
   readonly adminToken: Secret;
 }
@@ -171,6 +176,7 @@ export function defaultBrokerConfig(): Omit<BrokerConfig, 'haListenPort' | 'http
     haMaxLagTimeMs: 15_000,
     haHeartbeatIntervalMs: 1000,
     haPeerTimeoutMs: 5000,
+    haMetadataSyncIntervalMs: 5000,
     adminToken: secret(''),
   };
 }

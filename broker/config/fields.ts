@@ -71,6 +71,7 @@ export const CONFIG_FIELDS: { readonly [K in ConfigKey]: FieldSpec } = {
   haMaxLagTimeMs: { kind: 'int', help: 'a slave not caught up for this long leaves the in-sync set (default 15000)', min: 1, max: 3_600_000 },
   haHeartbeatIntervalMs: { kind: 'int', help: 'heartbeat period of idle HA connections (default 1000)', min: 10, max: 600_000 },
   haPeerTimeoutMs: { kind: 'int', help: 'an HA peer silent this long is dropped (default 5000)', min: 20, max: 3_600_000 },
+  haMetadataSyncIntervalMs: { kind: 'int', help: 'period of copying consumer offsets and subscription groups to slaves, and slave-taken offsets back (default 5000)', min: 10, max: 3_600_000 },
   adminToken: { kind: 'secret', help: 'bearer token for GET /status and POST /role (default: none, open)' },
 };
 

@@ -129,7 +129,10 @@ function updateConsumerOffset(ctx: ConsumeContext, request: RemotingCommand): Re
   const header = UpdateConsumerOffsetRequestHeader.parse(request.extFields);
   if (!header.ok) return makeResponse(request, ResponseCode.SYSTEM_ERROR, header.error);
   const { consumerGroup, topic, queueId, commitOffset } = header.value;
-  if (!ctx.offsets.commit(consumerGroup, topic, queueId, commitOffset)) {
+  // A slave takes commits too (consumers turn to it while the master is unreachable) and remembers
+  // them until its master has them.
+  const committed = ctx.isSlave ? ctx.offsets.commitOnReplica(consumerGroup, topic, queueId, commitOffset) : ctx.offsets.commit(consumerGroup, topic, queueId, commitOffset);
+  if (!committed) {
     return makeResponse(request, ResponseCode.SYSTEM_ERROR, 'consumer offset table is full');
   }
   return makeResponse(request, ResponseCode.SUCCESS);

@@ -21,12 +21,14 @@ import { ExpressionCache } from './filter';
 import { QueueLockTable } from './locks';
 import { PullHoldService } from './long-poll';
 import { ConsumeMetrics } from './metrics';
-import { ConsumerOffsetTable, parseConsumerOffsets } from './offsets';
+import { ConsumerOffsetTable, parseConsumerOffsetsFile, parseOffsetTable } from './offsets';
 import type { ConsumeOptions } from './options';
 import { DEFAULT_CONSUME_OPTIONS } from './options';
 import { PullProcessor } from './pull';
 import { StateFile } from './state-file';
 import { SubscriptionGroupTable, parseSubscriptionGroups } from './subscription-groups';
+import type { ReplicaApplied } from './replica-sync';
+import { applyGroupSnapshot } from './replica-sync';
 
 /** Implemented by broker-core's topic config manager. */
 export interface TopicRegistry {
@@ -147,6 +149,56 @@ export class ConsumeService {
    */
   setRole(isMaster: boolean): void {
     this.slave = !isMaster;
+    // A promoted slave's own commits are simply its offsets now; nobody above it to tell.
+    if (isMaster) this.offsets.clearReplicaCommits();
+  }
+
+  // ---- replication: what a master copies to its slaves, and what a slave gives back ----
+
+  /**
+   * Master: consumer offsets and subscription groups as one JSON object text
+   * (`{"offsetTable":...,"subscriptionGroupTable":...,"dataVersion":...}`), for its slaves.
+   */
+  replicaSnapshot(): string {
+    const groups = this.groups.toJson();
+    return JSON.stringify({ offsetTable: this.offsets.toJson(), subscriptionGroupTable: groups.subscriptionGroupTable, dataVersion: groups.dataVersion });
+  }
+
+  /**
+   * Slave: applies a master's snapshot. Offsets become the master's, except commits this slave took
+   * that the master has not caught up with; subscription groups become the master's. Throws on a
+   * malformed snapshot (the caller logs it).
+   */
+  applyReplicaSnapshot(value: unknown): ReplicaApplied {
+    const o = value as { offsetTable?: unknown } | null;
+    let offsetsChanged = false;
+    if (o !== null && typeof o === 'object' && o.offsetTable !== undefined) {
+      const table = parseOffsetTable(o.offsetTable, 'offsetTable');
+      if (!table.ok) throw new Error(table.error);
+      // A slave commit beyond this slave's own queue end was never served by it: nothing to protect.
+      offsetsChanged = this.offsets.applyMaster(table.value, (topic, queueId, offset) => offset <= this.deps.store.getMaxQueueOffset(topic, queueId));
+    }
+    const groupsChanged = applyGroupSnapshot(this.groups, value);
+    return { offsetsChanged, groupsChanged };
+  }
+
+  /** Slave: commits it took that its master has not shown back yet (`{"offsetTable":...}` text), or undefined. */
+  replicaCommits(): string | undefined {
+    const pending = this.offsets.pendingReplicaCommits();
+    return pending === undefined ? undefined : JSON.stringify({ offsetTable: pending });
+  }
+
+  /**
+   * Master: a slave's commits (`{"offsetTable":...}`), taken where higher than this master's, capped
+   * at each queue's end here. Returns how many offsets moved; throws on a malformed body.
+   */
+  mergeReplicaCommits(value: unknown): number {
+    if (this.slave) return 0;
+    const table = parseOffsetTable((value as { offsetTable?: unknown } | null)?.offsetTable, 'offsetTable');
+    if (!table.ok) throw new Error(table.error);
+    const moved = this.offsets.mergeHigher(table.value, (topic, queueId) => this.deps.store.getMaxQueueOffset(topic, queueId));
+    if (moved > 0) this.logger.info('consumer offsets taken from a slave', { moved });
+    return moved;
   }
 
   /** The options in effect (defaults merged with what the broker passed), for logging the config. */
@@ -162,12 +214,12 @@ export class ConsumeService {
   /** Loads offsets and subscription groups; refuses when a state file and its backup are unreadable. */
   async open(): Promise<Result<void, string>> {
     if (this.state !== 'new') return err(`consume service is ${this.state}`);
-    const offsets = await this.offsetFile.read(parseConsumerOffsets);
+    const offsets = await this.offsetFile.read(parseConsumerOffsetsFile);
     if (!offsets.ok) return err(`cannot load consumer offsets: ${offsets.error}`);
     const groups = await this.groupFile.read(parseSubscriptionGroups);
     if (!groups.ok) return err(`cannot load subscription groups: ${groups.error}`);
     if (offsets.value.kind === 'loaded') {
-      this.offsets.load(offsets.value.value);
+      this.offsets.load(offsets.value.value.offsets, offsets.value.value.replicaCommits);
       if (offsets.value.fromBackup) this.logger.warn('consumer offsets loaded from the backup file', { path: this.offsetFile.path });
     }
     if (groups.value.kind === 'loaded') {

@@ -19,6 +19,8 @@ export const FrameType = {
   ACK: 5,
   HEARTBEAT: 6,
   METADATA: 7,
+  /** Slave -> master: consumer offsets committed to the slave that the master has not shown back. */
+  REPLICA_OFFSETS: 8,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
@@ -91,7 +93,8 @@ export type HaFrame =
   | { readonly type: typeof FrameType.DATA; readonly data: DataFrame }
   | { readonly type: typeof FrameType.ACK; readonly ackOffset: number }
   | { readonly type: typeof FrameType.HEARTBEAT; readonly heartbeat: Heartbeat }
-  | { readonly type: typeof FrameType.METADATA; readonly metadata: unknown };
+  | { readonly type: typeof FrameType.METADATA; readonly metadata: unknown }
+  | { readonly type: typeof FrameType.REPLICA_OFFSETS; readonly offsets: unknown };
 
 // -------------------------------------------------------------------------------------------- encode
 
@@ -119,10 +122,18 @@ export function encodeRefuse(r: Refuse): Buffer {
 }
 
 export function encodeMetadata(metadataJson: string): Buffer {
-  const json = Buffer.from(metadataJson, 'utf8');
+  return jsonTextFrame(FrameType.METADATA, metadataJson);
+}
+
+export function encodeReplicaOffsets(offsetsJson: string): Buffer {
+  return jsonTextFrame(FrameType.REPLICA_OFFSETS, offsetsJson);
+}
+
+function jsonTextFrame(type: FrameType, text: string): Buffer {
+  const json = Buffer.from(text, 'utf8');
   const frame = Buffer.allocUnsafe(5 + json.length);
   frame.writeUInt32BE(1 + json.length, 0);
-  frame[4] = FrameType.METADATA;
+  frame[4] = type;
   json.copy(frame, 5);
   return frame;
 }
@@ -241,13 +252,14 @@ export function decodeFrame(frame: Buffer): Result<HaFrame, string> {
     case FrameType.WELCOME:
     case FrameType.REFUSE:
     case FrameType.METADATA:
+    case FrameType.REPLICA_OFFSETS:
       return decodeJsonFrame(type, frame);
     default:
       return err(`unknown frame type ${String(type)}`);
   }
 }
 
-function decodeJsonFrame(type: 1 | 2 | 3 | 7, frame: Buffer): Result<HaFrame, string> {
+function decodeJsonFrame(type: 1 | 2 | 3 | 7 | 8, frame: Buffer): Result<HaFrame, string> {
   let value: unknown;
   try {
     value = JSON.parse(frame.toString('utf8', 5));
@@ -255,6 +267,7 @@ function decodeJsonFrame(type: 1 | 2 | 3 | 7, frame: Buffer): Result<HaFrame, st
     return err(`frame type ${type} is not JSON: ${(e as Error).message}`);
   }
   if (type === FrameType.METADATA) return ok({ type, metadata: value });
+  if (type === FrameType.REPLICA_OFFSETS) return ok({ type, offsets: value });
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return err(`frame type ${type} is not a JSON object`);
   const o = value as Record<string, unknown>;
   if (type === FrameType.REFUSE) {

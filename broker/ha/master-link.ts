@@ -43,8 +43,10 @@ export interface MasterLinkHooks {
   newerEpochSeen(epoch: number, slaveAddr: string): void;
   /** A slave acknowledged more (or its connection changed state). */
   progressed(): void;
-  /** The topic table snapshot sent to slaves (JSON text), if any. */
+  /** The metadata snapshot sent to a slave after its handshake (JSON text), if any. */
   metadataJson(): string | undefined;
+  /** A slave sent consumer offsets committed to it (parsed JSON). */
+  replicaOffsets(value: unknown, slaveAddr: string): void;
   warn(message: string, meta?: Record<string, unknown>): void;
   info(message: string, meta?: Record<string, unknown>): void;
 }
@@ -191,6 +193,7 @@ export class SlaveConnection {
     if (frame.type === FrameType.HELLO && this.state === 'hello') this.onHello(frame.hello);
     else if (frame.type === FrameType.ACK && this.state === 'welcomed') this.onFirstAck(frame.ackOffset);
     else if (frame.type === FrameType.ACK && this.state === 'transfer') this.onAck(frame.ackOffset);
+    else if (frame.type === FrameType.REPLICA_OFFSETS && (this.state === 'welcomed' || this.state === 'transfer')) this.hooks.replicaOffsets(frame.offsets, this.hello!.brokerAddr);
     else this.refuse(RefuseReason.PROTOCOL, `unexpected frame type ${frame.type} in state ${this.state}`);
   }
 

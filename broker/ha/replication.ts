@@ -14,7 +14,7 @@ import { err, ok } from '../../stdx';
 import type { EpochEntry } from './epoch';
 import { lastEpoch, lastEntry } from './epoch';
 import { EpochFile } from './epoch-file';
-import { HA_PROTOCOL_VERSION } from './frames';
+import { HA_PROTOCOL_VERSION, MAX_FRAME_BYTES } from './frames';
 import { isInSync, kthHighest } from './in-sync';
 import type { MasterState, RawLogReader, SlaveConnection } from './master-link';
 import { HaServer } from './master-link';
@@ -44,7 +44,30 @@ export interface ReplicationOptions {
   readonly haMaxLagTimeMs: number;
   readonly haHeartbeatIntervalMs: number;
   readonly haPeerTimeoutMs: number;
+  /** Period of consumer-state copies to slaves and of slave commits sent back; default 5000. */
+  readonly metadataSyncIntervalMs?: number;
 }
+
+/**
+ * What a master copies to its slaves besides the log, and what a slave gives back. Snapshots are
+ * JSON object texts; a slave applies whichever parts a snapshot holds.
+ */
+export interface ReplicaMetadata {
+  /** Everything a slave copies: sent after each handshake. */
+  snapshot(): string;
+  /** The topic table alone: sent after each topic change (default: `snapshot()`). */
+  topicSnapshot?(): string;
+  /** Consumer offsets and subscription groups: sent every `metadataSyncIntervalMs` when changed. */
+  consumeSnapshot?(): string;
+  /** Slave: applies a master's snapshot (throws when malformed). */
+  apply(value: unknown): void;
+  /** Slave: consumer offsets committed to it that its master has not shown back yet (JSON text), or undefined. */
+  replicaCommits?(): string | undefined;
+  /** Master: takes a slave's commits where higher than its own (throws when malformed). */
+  mergeReplicaCommits?(value: unknown): void;
+}
+
+const DEFAULT_METADATA_SYNC_INTERVAL_MS = 5000;
 
 /** Replication's narrow view of the store. */
 export interface ReplicaStore extends RawLogReader, RawLogWriter {
@@ -62,8 +85,8 @@ export interface ReplicationDeps {
   brokerAddr(): string;
   /** Role or registered id changed: re-register with the name servers. */
   onRoleChange(): void;
-  /** The master's topic snapshot for slaves, and how a slave applies one. */
-  readonly metadata?: { snapshot(): string; apply(value: unknown): void };
+  /** Metadata copied to slaves (topics, consumer offsets, subscription groups) and slave commits taken back. */
+  readonly metadata?: ReplicaMetadata;
 }
 
 export type RoleCommand =
@@ -116,6 +139,11 @@ export class ReplicationService {
   private transitions: Promise<unknown> = Promise.resolve();
   private haPort = 0;
   private readonly logger: ServerLogger;
+  private metadataTimer: NodeJS.Timeout | undefined;
+  /** The consumer-state snapshot last sent to slaves; the next is sent only when it differs (or is forced). */
+  private lastConsumeSnapshot: string | undefined;
+  /** A slave sent commits: the next consumer-state snapshot goes out even if unchanged, so it sees them taken. */
+  private consumeSnapshotWanted = false;
 
   constructor(
     private readonly options: ReplicationOptions,
@@ -134,6 +162,7 @@ export class ReplicationService {
         newerEpochSeen: (epoch, slave) => this.fence(`slave ${slave} knows the newer epoch ${epoch}`, epoch),
         progressed: () => this.onProgress(),
         metadataJson: () => deps.metadata?.snapshot(),
+        replicaOffsets: (value, slave) => this.onReplicaOffsets(value, slave),
         warn: (m, meta) => this.logger.warn(m, meta),
         info: (m, meta) => this.logger.info(m, meta),
       },
@@ -153,7 +182,10 @@ export class ReplicationService {
 
   async listen(port: number, host: string): Promise<Result<number, string>> {
     const listening = await this.server.listen(port, host);
-    if (listening.ok) this.haPort = listening.value;
+    if (!listening.ok) return listening;
+    this.haPort = listening.value;
+    this.metadataTimer = setInterval(() => this.syncMetadata(), this.options.metadataSyncIntervalMs ?? DEFAULT_METADATA_SYNC_INTERVAL_MS);
+    this.metadataTimer.unref();
     return listening;
   }
 
@@ -260,8 +292,9 @@ export class ReplicationService {
 
   /** The topic table changed on this master: slaves get the new snapshot. */
   onMetadataChanged(): void {
-    const snapshot = this.deps.metadata?.snapshot();
-    if (this.role === Role.MASTER && snapshot !== undefined) this.server.broadcastMetadata(snapshot);
+    const m = this.deps.metadata;
+    if (this.role !== Role.MASTER || m === undefined) return;
+    this.broadcast(m.topicSnapshot?.() ?? m.snapshot());
   }
 
   status(): ReplicationStatus {
@@ -291,6 +324,7 @@ export class ReplicationService {
   }
 
   async close(): Promise<void> {
+    if (this.metadataTimer !== undefined) clearInterval(this.metadataTimer);
     await this.transitions;
     this.writable = false;
     this.waiters.abandonAll();
@@ -428,6 +462,52 @@ export class ReplicationService {
       this.deps.metadata?.apply(value);
     } catch (e) {
       this.logger.warn('cannot apply the master\'s metadata', { error: (e as Error).message });
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ metadata
+
+  /**
+   * Every `metadataSyncIntervalMs`: a master sends its consumer state to its slaves when it changed
+   * (or a slave just sent commits); a slave sends its master the commits it took that the master
+   * has not shown back yet.
+   */
+  private syncMetadata(): void {
+    const m = this.deps.metadata;
+    if (m === undefined) return;
+    try {
+      if (this.role === Role.MASTER && m.consumeSnapshot !== undefined) {
+        const snapshot = m.consumeSnapshot();
+        if (snapshot === this.lastConsumeSnapshot && !this.consumeSnapshotWanted) return;
+        this.lastConsumeSnapshot = snapshot;
+        this.consumeSnapshotWanted = false;
+        this.broadcast(snapshot);
+      } else if (this.role === Role.SLAVE && m.replicaCommits !== undefined) {
+        const pending = m.replicaCommits();
+        if (pending !== undefined && Buffer.byteLength(pending) < MAX_FRAME_BYTES - 5) this.link?.sendReplicaOffsets(pending);
+      }
+    } catch (e) {
+      this.logger.warn('metadata sync failed; retrying next period', { error: (e as Error).message });
+    }
+  }
+
+  private broadcast(snapshot: string): void {
+    // A snapshot beyond the frame limit would make every slave drop the connection.
+    if (Buffer.byteLength(snapshot) >= MAX_FRAME_BYTES - 5) {
+      this.logger.warn('metadata snapshot too large for one HA frame; not sent', { bytes: Buffer.byteLength(snapshot), limit: MAX_FRAME_BYTES });
+      return;
+    }
+    this.server.broadcastMetadata(snapshot);
+  }
+
+  private onReplicaOffsets(value: unknown, slave: string): void {
+    const m = this.deps.metadata;
+    if (this.role !== Role.MASTER || m?.mergeReplicaCommits === undefined) return;
+    try {
+      m.mergeReplicaCommits(value);
+      this.consumeSnapshotWanted = true;
+    } catch (e) {
+      this.logger.warn('cannot take consumer offsets from a slave', { slave, error: (e as Error).message });
     }
   }
 

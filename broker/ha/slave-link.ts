@@ -11,7 +11,7 @@ import type { Clock, Result } from '../../stdx';
 import type { EpochFile } from './epoch-file';
 import { lastEpoch } from './epoch';
 import type { DataFrame, HaFrame, Hello, Welcome } from './frames';
-import { FrameDecoder, FrameType, RefuseReason, encodeAck, encodeHello, encodeRefuse } from './frames';
+import { FrameDecoder, FrameType, RefuseReason, encodeAck, encodeHello, encodeRefuse, encodeReplicaOffsets } from './frames';
 import { parseAddress } from '../../remoting';
 
 /** What the slave writes: raw appends and cuts (replication's narrow view of the store). */
@@ -97,6 +97,14 @@ export class SlaveLink {
     this.socket = undefined;
     socket?.destroy();
     await this.work;
+  }
+
+  /** Sends the master consumer offsets committed to this slave; false while not following. */
+  sendReplicaOffsets(json: string): boolean {
+    const socket = this.socket;
+    if (socket === undefined || this.state !== 'transfer') return false;
+    socket.write(encodeReplicaOffsets(json));
+    return true;
   }
 
   status(): SlaveLinkStatus {
