@@ -2,7 +2,7 @@
  * Metadata copied from a master to its slaves over the HA connection: the topic table (sent after
  * each handshake and after every topic change on the master). A slave makes its table match: topics
  * the master has are created or updated, non-system topics it lacks are deleted. Consumer offsets and
- * subscription groups are not copied yet (broker/consume has no import door).
+ * subscription groups travel in the same frames (broker/replica-metadata.ts, broker/consume).
  */
 import type { TopicConfig } from '../../protocol';
 import type { TopicInit } from '../metadata';
