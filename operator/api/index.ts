@@ -30,7 +30,7 @@ export { DNS_LABEL_PATTERN, KUBERNETES_KEYWORDS, QUANTITY_PATTERN, STORAGE_SIZE_
 export { ConditionStatuses, DEFAULTS, ImagePullPolicies, LIMITS, ReplicaRoles, rocketClusterSchema, specSchema, statusSchema } from './schema';
 export type { CrdVersion, CustomResourceDefinition, PrinterColumn } from './crd';
 export { CATEGORIES, CRD_NAME, PRINTER_COLUMNS, SHORT_NAMES, SINGULAR, buildCrd } from './crd';
-export { applyDefaults, closedSchema, defaultedSpec, schemaProblems, validateAsApiServer, validateRocketCluster } from './validate';
+export { applyDefaults, closedSchema, defaultedSpec, pruneNulls, schemaProblems, validateAsApiServer, validateRocketCluster } from './validate';
 export { celEquivalentProblems, semanticProblems, specChangeProblems } from './semantic';
 export { defaultProblems, structuralProblems } from './structural';
 export type { KeyOwner } from './broker-keys';

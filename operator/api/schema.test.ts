@@ -138,6 +138,13 @@ describe('schema defaults', () => {
     });
   });
 
+  it('treats null like a missing field where the field is not nullable, as the API server does (YAML "broker:" with nothing under it)', () => {
+    const input = { ...minimalCluster(), spec: { image: 'i', broker: null, metrics: { serviceMonitor: null } } };
+    const defaulted = applyDefaults<unknown>(input) as { spec: RocketClusterSpec };
+    expect(defaulted.spec.broker.groups).toBe(1);
+    expect(defaulted.spec.metrics.serviceMonitor.interval).toBe('30s');
+  });
+
   it('leaves its input untouched and gives every result its own default objects', () => {
     const input = minimalCluster();
     const a = applyDefaults(input) as { spec: { broker: { storage: { size: string } } } };

@@ -42,6 +42,25 @@ export function closedSchema(schema: JsonSchemaProps, path = ''): JsonSchemaProp
   return out as JsonSchemaProps;
 }
 
+/**
+ * Drops `null` values of fields that are not nullable, in place, as the API server does before
+ * defaulting: `broker:` with nothing under it in YAML is null, and becomes the default.
+ */
+export function pruneNulls(value: unknown, schema: JsonSchemaProps): void {
+  if (value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    if (schema.items !== undefined) for (const item of value) pruneNulls(item, schema.items);
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const child = schema.properties?.[key] ?? schema.additionalProperties;
+    if (child === undefined) continue;
+    if (record[key] === null && child.nullable !== true) delete record[key];
+    else pruneNulls(record[key], child);
+  }
+}
+
 let compiled: { defaulting: ValidateFunction; checking: ValidateFunction; spec: ValidateFunction } | undefined;
 
 function validators(): NonNullable<typeof compiled> {
@@ -96,6 +115,7 @@ function problemsOf(errors: readonly ErrorObject[] | null | undefined, prefix = 
 /** A defaulted deep copy of a RocketCluster-shaped object (input untouched), as the API server stores it. */
 export function applyDefaults<T>(cluster: T): T {
   const copy = structuredClone(cluster);
+  pruneNulls(copy, rocketClusterSchema);
   validators().defaulting(copy);
   return copy;
 }
@@ -103,6 +123,7 @@ export function applyDefaults<T>(cluster: T): T {
 /** A spec with every default filled in; throws on a spec the schema refuses (for tests and fixtures). */
 export function defaultedSpec(spec: unknown): RocketClusterSpec {
   const copy = structuredClone(spec);
+  pruneNulls(copy, specSchema);
   const validate = validators().spec;
   if (!validate(copy)) throw new Error(`invalid spec: ${problemsOf(validate.errors, 'spec').join('; ')}`);
   return copy as RocketClusterSpec;
@@ -118,6 +139,7 @@ export function validateRocketCluster(obj: unknown): Result<RocketCluster, reado
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return err(['(root): must be an object']);
   const { status, ...rest } = obj as Record<string, unknown>;
   const copy = structuredClone(rest);
+  pruneNulls(copy, rocketClusterSchema);
   const validate = validators().defaulting;
   if (!validate(copy)) return err(problemsOf(validate.errors));
   const cluster = (status === undefined ? copy : { ...copy, status: structuredClone(status) }) as unknown as RocketCluster;
@@ -140,6 +162,7 @@ export function schemaProblems(obj: unknown): string[] {
 export function validateAsApiServer(obj: unknown, old?: RocketCluster): Result<RocketCluster, readonly string[]> {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return err(['(root): must be an object']);
   const copy = structuredClone(obj);
+  pruneNulls(copy, rocketClusterSchema);
   const validate = validators().defaulting;
   if (!validate(copy)) return err(problemsOf(validate.errors));
   const cluster = copy as RocketCluster;
