@@ -7,7 +7,7 @@
  * The controller's clock is the real one plus an offset tests move forward (no waiting out delays).
  */
 import { buildCrd } from '../api';
-import { HttpKubeClient, KubeTransport } from '../kube';
+import { HttpKubeClient, KubeTransport, Manager } from '../kube';
 import type { ClusterKey, ClusterMetrics, EventRecorder, KubeObject, Reconciler } from '../kube';
 import { FakeKube } from '../testing/fake-kube';
 import type { JsonObject } from '../testing/fake-kube';
@@ -97,6 +97,7 @@ export class Harness {
   }
 
   /** A new operator instance (a restart or a second replica): fresh reconcilers, no memory. */
+  /** The reconcilers of a new operator instance, for a Manager to run. */
   startOperator(options: { refuseRoleCalls?: () => boolean } = {}): Operator {
     const recorder: EventRecorder = {
       record: async (involved: KubeObject, type, reason, message) => {
@@ -142,6 +143,32 @@ export class Harness {
 
   private namespacesWithPods(): string[] {
     return [...new Set(this.fake.list('pods').map((p) => (p.metadata as JsonObject).namespace as string))];
+  }
+
+  /** Runs an operator under the real Manager (informers, work queues, resync) over the fake. */
+  async startManager(namespaces: readonly string[]): Promise<{ manager: Manager; stop: () => Promise<void> }> {
+    const op = this.startOperator();
+    const manager = new Manager({ kubeConfig: this.fake.kubeConfig(), client: this.kube, reconcilers: op.reconcilers, logger: testLogger, namespaces, resyncMs: 2_000 });
+    await manager.start();
+    return { manager, stop: () => manager.stop() };
+  }
+
+  /** The mock controllers on their own, every 50 ms (for Manager-driven tests). */
+  startMockLoop(): () => Promise<void> {
+    let running: Promise<void> = Promise.resolve();
+    let stopped = false;
+    const timer = setInterval(() => {
+      running = running.then(async () => {
+        if (stopped) return;
+        await this.reapBrokers();
+        await this.syncWorkloads();
+      }).catch(() => undefined);
+    }, 50);
+    return async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    };
   }
 
   /** One pass of the mock controllers: StatefulSets → pods + PVCs, Deployments → ready, kubelet → brokers. */
