@@ -20,6 +20,8 @@ import { OperatorMetrics } from './metrics';
 
 export const SERVICE = 'rocket-operator';
 const EXIT_GRACE_MS = 5000;
+/** Inside the chart's terminationGracePeriodSeconds (30 s by default). */
+const STOP_LIMIT_MS = 20_000;
 
 export interface RocketOperatorOptions {
   readonly config: OperatorConfig;
@@ -40,7 +42,6 @@ export interface RocketOperatorOptions {
 export class RocketOperator {
   readonly metrics: OperatorMetrics;
   private readonly client: HttpKubeClient;
-  private readonly events: KubeEventRecorder;
   private readonly elector: LeaderElector | undefined;
   private readonly clock: Clock;
   private http: HttpEndpoint | undefined;
@@ -54,12 +55,6 @@ export class RocketOperator {
     this.clock = options.clock ?? systemClock;
     this.metrics = options.metrics ?? new OperatorMetrics({ processMetrics: true });
     this.client = new HttpKubeClient(KubeTransport.create(options.kubeConfig));
-    this.events = new KubeEventRecorder(this.client, {
-      component: 'rocketcluster-operator',
-      instance: config.identity,
-      clock: this.clock,
-      onError: (e) => options.logger.warn('event not recorded', { error: (e as Error).message }),
-    });
     if (config.leaderElection) {
       const timings = options.leaseTimingsMs ?? {
         leaseDurationMs: config.leaseDurationSeconds * 1000,
@@ -157,10 +152,19 @@ export class RocketOperator {
       clock: this.clock,
       ...(this.options.manager ?? {}),
     });
+    // The term's writes die with the term: once the Manager stops, requests in flight are aborted
+    // and new ones refused, so a replica that lost the Lease writes nothing more.
+    const termClient = this.client.withSignal(manager.signal);
+    const events = new KubeEventRecorder(termClient, {
+      component: 'rocketcluster-operator',
+      instance: config.identity,
+      clock: this.clock,
+      onError: (e) => logger.warn('event not recorded', { error: (e as Error).message }),
+    });
     const deps: ControllerDeps = {
-      kube: this.client,
+      kube: termClient,
       cache: manager.cache,
-      events: this.events,
+      events,
       metrics: this.metrics,
       clock: this.clock,
       logger: logger.child({ component: 'controllers' }),
@@ -211,6 +215,11 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info('stopping on signal', { signal });
+    // A hung API server must not keep the pod in Terminating until the kubelet kills it.
+    setTimeout(() => {
+      logger.error('stop did not finish in time, exiting', { limitMs: STOP_LIMIT_MS });
+      process.exit(1);
+    }, STOP_LIMIT_MS).unref();
     operator.stop().then(
       () => {
         process.exitCode = 0;

@@ -20,7 +20,7 @@ describe('apply helpers', () => {
       apiVersion: 'apps/v1',
     };
     expect(desiredHash(reordered)).toBe(desiredHash(desired));
-    expect(desiredHash({ ...desired, spec: { replicas: 3 } })).not.toBe(desiredHash(desired));
+    expect(desiredHash({ ...desired, spec: { replicas: 3 } } as Obj)).not.toBe(desiredHash(desired));
     expect(desiredHash({ ...desired, metadata: { ...desired.metadata, labels: { a: '1' } } })).not.toBe(desiredHash(desired));
     expect(stableJson({ b: [1, { d: 1, c: undefined }], a: null })).toBe('{"a":null,"b":[1,{"d":1}]}');
   });

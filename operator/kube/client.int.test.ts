@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DESIRED_HASH_ANNOTATION } from './types';
 import type { KubeObject } from './types';
 import { HttpKubeClient } from './client';
@@ -131,5 +133,26 @@ describe('HttpKubeClient against the fake API server', () => {
     dead.clusters = [{ ...cluster0, server: 'http://127.0.0.1:1' }];
     const client = new HttpKubeClient(KubeTransport.create(dead, 2000));
     await expect(client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'x' })).rejects.toMatchObject({ kind: 'unavailable', code: 0 });
+  });
+
+  it('a client bound to a signal aborts its requests in flight and refuses new ones once it fires', async () => {
+    // A server that accepts and never answers: the request stays in flight until aborted.
+    const hang = createServer(() => undefined);
+    await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
+    try {
+      const kc = k.fake.kubeConfig();
+      const c0 = kc.getCurrentCluster();
+      if (c0 === null) throw new Error('no cluster');
+      kc.clusters = [{ ...c0, server: `http://127.0.0.1:${(hang.address() as AddressInfo).port}` }];
+      const term = new AbortController();
+      const client = new HttpKubeClient(KubeTransport.create(kc, 30_000)).withSignal(term.signal);
+      const pending = client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'x' });
+      term.abort();
+      await expect(pending).rejects.toMatchObject({ kind: 'unavailable', reason: 'Aborted' });
+      await expect(client.create(configMap('late', {}))).rejects.toMatchObject({ reason: 'Aborted' });
+    } finally {
+      hang.closeAllConnections();
+      await new Promise((r) => hang.close(r));
+    }
   });
 });

@@ -33,11 +33,21 @@ const LIST_PAGE_LIMIT = 500;
 export class HttpKubeClient implements KubeClient {
   private readonly discovered = new Map<string, ResourceInfo>();
 
-  constructor(private readonly wire: JsonSender) {}
+  /**
+   * `signal`: every request of this client is aborted once it fires, and later ones fail at once
+   * (kind 'unavailable', reason 'Aborted'). The operator gives each leadership term's reconcilers a
+   * client bound to the term, so nothing they started is written after the term ended.
+   */
+  constructor(private readonly wire: JsonSender, private readonly options: { signal?: AbortSignal } = {}) {}
+
+  /** The same connection, with requests bound to `signal`. */
+  withSignal(signal: AbortSignal): HttpKubeClient {
+    return new HttpKubeClient(this.wire, { signal });
+  }
 
   async get<T extends KubeObject>(ref: ObjectRef): Promise<T | null> {
     try {
-      return (await this.wire.send('GET', await this.pathOf(ref))) as T;
+      return (await this.send('GET', await this.pathOf(ref))) as T;
     } catch (e) {
       if (e instanceof KubeError && e.kind === 'notFound') return null;
       throw e;
@@ -61,7 +71,7 @@ export class HttpKubeClient implements KubeClient {
     let resourceVersion = '';
     do {
       const query = { labelSelector: options.labelSelector, limit: String(LIST_PAGE_LIMIT), continue: continueToken };
-      const body = (await this.wire.send('GET', path, { query })) as ListBody;
+      const body = (await this.send('GET', path, { query })) as ListBody;
       // Items of a list carry no apiVersion/kind; put them back so objects look the same everywhere.
       for (const item of body.items ?? []) items.push({ ...item, apiVersion, kind } as T);
       resourceVersion = body.metadata?.resourceVersion ?? resourceVersion;
@@ -97,7 +107,7 @@ export class HttpKubeClient implements KubeClient {
       preconditions: options.uid === undefined ? undefined : { uid: options.uid },
     };
     try {
-      await this.wire.send('DELETE', await this.pathOf(ref), { body });
+      await this.send('DELETE', await this.pathOf(ref), { body });
       return 'deleted';
     } catch (e) {
       if (e instanceof KubeError && e.kind === 'notFound') return 'notFound';
@@ -130,9 +140,13 @@ export class HttpKubeClient implements KubeClient {
     return err(last as KubeErrorInfo);
   }
 
+  private send(method: HttpVerb, path: string, options: SendOptions = {}): Promise<unknown> {
+    return this.wire.send(method, path, this.options.signal === undefined ? options : { ...options, signal: this.options.signal });
+  }
+
   private async write<T>(method: HttpVerb, path: string, options: SendOptions, expected: readonly KubeErrorKind[]): Promise<Result<T, KubeErrorInfo>> {
     try {
-      return ok((await this.wire.send(method, path, options)) as T);
+      return ok((await this.send(method, path, options)) as T);
     } catch (e) {
       if (e instanceof KubeError && expected.includes(e.kind)) return err(e.info());
       throw e;
@@ -147,7 +161,7 @@ export class HttpKubeClient implements KubeClient {
     const known = knownResource(apiVersion, kind) ?? this.discovered.get(`${apiVersion}/${kind}`);
     if (known !== undefined) return known;
     const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-    const list = (await this.wire.send('GET', base)) as { resources?: { name: string; kind: string; namespaced: boolean }[] };
+    const list = (await this.send('GET', base)) as { resources?: { name: string; kind: string; namespaced: boolean }[] };
     const found = (list.resources ?? []).find((r) => r.kind === kind && !r.name.includes('/'));
     if (found === undefined) {
       throw new KubeError({ kind: 'notFound', code: 404, reason: 'NotFound', message: `no resource for ${apiVersion} ${kind}` });

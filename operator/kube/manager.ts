@@ -116,6 +116,11 @@ export class Manager {
     return this.state === 'running' && this.informers.synced();
   }
 
+  /** Fires when this Manager stops: the end of the leadership term. */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
   /** Queue a cluster for every reconciler. */
   enqueue(key: ClusterKey): void {
     const k = `${key.namespace}/${key.name}`;

@@ -14,6 +14,8 @@ export interface SendOptions {
   readonly body?: unknown;
   /** Default application/json. */
   readonly contentType?: string;
+  /** Aborts the request (e.g. the leadership term ended); it fails as kind 'unavailable', reason 'Aborted'. */
+  readonly signal?: AbortSignal;
 }
 
 /** Bounds every request: a hung API server must not hang a reconcile forever. */
@@ -39,10 +41,13 @@ export class KubeTransport extends KubernetesObjectApi {
       ctx.setHeaderParam('Content-Type', options.contentType ?? 'application/json');
       ctx.setBody(JSON.stringify(options.body));
     }
-    ctx.setSignal(AbortSignal.timeout(this.requestTimeoutMs));
+    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
+    ctx.setSignal(options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]));
+    if (options.signal?.aborted) throw aborted(method, path);
     try {
       return await this.requestPromise(ctx);
     } catch (e) {
+      if (options.signal?.aborted) throw aborted(method, path);
       const error = toKubeError(e, `${method} ${path}`);
       // Answers from the server were mapped in processResponse, which does not know the request.
       throw e instanceof KubeError ? new KubeError({ ...error.info(), message: `${method} ${path}: ${error.message}` }) : error;
@@ -62,4 +67,8 @@ export class KubeTransport extends KubernetesObjectApi {
     if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) return body as T;
     throw errorFromResponse(response.httpStatusCode, body, '');
   }
+}
+
+function aborted(method: HttpVerb, path: string): KubeError {
+  return new KubeError({ kind: 'unavailable', code: 0, reason: 'Aborted', message: `${method} ${path}: aborted (the operator stopped leading or is shutting down)` });
 }
