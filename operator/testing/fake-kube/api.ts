@@ -38,6 +38,8 @@ export interface DeleteOptions {
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun?: boolean;
+  /** 0 forces immediate removal of an object that would otherwise terminate gracefully (a scheduled pod). */
+  gracePeriodSeconds?: number;
 }
 
 export interface KubeCoreOptions {
@@ -45,6 +47,11 @@ export interface KubeCoreOptions {
   readonly now: () => Date;
   /** A type's hooks, looked up per write (CR types get theirs from the CRD's schema). */
   readonly hooksFor: (t: ResourceType) => KindHooks | undefined;
+  /**
+   * Grace period for an object that terminates gracefully instead of going at once (a pod on a node
+   * with a kubelet), or undefined when it goes at once.
+   */
+  readonly gracePeriod?: (t: ResourceType, obj: JsonObject) => number | undefined;
 }
 
 function timestamp(d: Date): string {
@@ -259,7 +266,8 @@ export class KubeCore {
     if (opts.dryRun) return next;
     metaOf(next).resourceVersion = String(this.store.nextRv());
     const meta = metaOf(next);
-    if (meta.deletionTimestamp && ((meta.finalizers ?? []) as string[]).length === 0) {
+    // Removed once nothing holds it: no finalizers left and no grace period still running.
+    if (meta.deletionTimestamp && ((meta.finalizers ?? []) as string[]).length === 0 && !((meta.deletionGracePeriodSeconds as number | undefined) ?? 0)) {
       this.store.remove(storageKey(t), next);
       this.opts.hooksFor(t)?.written?.(next, true, this);
     } else {
@@ -294,7 +302,20 @@ export class KubeCore {
         o.status = { phase: 'Terminating' };
       });
     }
-    if (finalizers.length > 0) return this.markDeleting(t, old, finalizers);
+    const grace = opts.gracePeriodSeconds ?? this.opts.gracePeriod?.(t, old);
+    if (grace !== undefined && grace > 0) {
+      // Graceful termination: the object stays (Terminating) until its kubelet confirms with a grace-0 delete.
+      return this.markDeleting(t, old, finalizers, (o) => {
+        const m = metaOf(o);
+        const current = m.deletionGracePeriodSeconds as number | undefined;
+        m.deletionGracePeriodSeconds = current === undefined || (metaOf(old).deletionTimestamp === undefined) ? grace : Math.min(current, grace);
+      });
+    }
+    if (finalizers.length > 0) {
+      return this.markDeleting(t, old, finalizers, (o) => {
+        if (metaOf(o).deletionGracePeriodSeconds !== undefined) metaOf(o).deletionGracePeriodSeconds = 0;
+      });
+    }
     const gone = deepCopy(old);
     metaOf(gone).resourceVersion = String(this.store.nextRv());
     this.store.remove(storageKey(t), gone);

@@ -58,7 +58,12 @@ export class FakeKube {
   private constructor(opts: FakeKubeOptions) {
     this.gcEnabled = opts.gc ?? true;
     this.hooks = builtinHooks({ crdsChanged: () => this.refreshTypes(), allocateClusterIp: () => this.allocateClusterIp() });
-    this.core = new KubeCore(() => this.types, { maxHistory: opts.maxHistory ?? 10000, now: () => new Date(), hooksFor: (t) => this.hooksFor(t) });
+    this.core = new KubeCore(() => this.types, {
+      maxHistory: opts.maxHistory ?? 10000,
+      now: () => new Date(),
+      hooksFor: (t) => this.hooksFor(t),
+      gracePeriod: (t, obj) => this.podGracePeriod(t, obj),
+    });
     this.ctx = { core: this.core, token: randomBytes(16).toString('hex'), log: [], faults: [], watches: new Set<WatchStream>(), nextSeq: () => ++this.seq };
     this.server = createServer((req, res) => void handle(this.ctx, req, res));
     this.server.on('connection', (s: Socket) => {
@@ -98,6 +103,14 @@ export class FakeKube {
       create: (obj) => schema.admit(obj),
       update: (old, next) => schema.admit(next, old),
     };
+  }
+
+  /** With a (mock) kubelet, a pod on a node terminates gracefully, as on a real cluster; without one it goes at once. */
+  private podGracePeriod(t: ResourceType, obj: JsonObject): number | undefined {
+    if (!this.mocks?.runsPods() || t.group !== '' || t.plural !== 'pods') return undefined;
+    const spec = (obj.spec ?? {}) as JsonObject;
+    if (!spec.nodeName) return undefined;
+    return (spec.terminationGracePeriodSeconds as number | undefined) ?? 30;
   }
 
   private refreshTypes(): void {
@@ -207,9 +220,13 @@ export class FakeKube {
     return this.core.replace(t, namespace, name, pod, 'status');
   }
 
-  /** Deletes a pod at once (as a node failure would); a StatefulSet mock recreates it from the current template. */
+  /**
+   * Deletes a pod at once (a force delete, grace period 0, as after a node failure); a StatefulSet
+   * mock recreates it from the current template. A client's DELETE instead terminates it gracefully
+   * when the kubelet mock runs (deletionTimestamp, Ready=False, then gone on the next turn).
+   */
   killPod(namespace: string, name: string): void {
-    this.core.remove(this.type('pods'), namespace, name, {});
+    this.core.remove(this.type('pods'), namespace, name, { gracePeriodSeconds: 0 });
   }
 
   // ---- operation log, faults, watches ----

@@ -98,6 +98,28 @@ describe('StatefulSet mock controller', () => {
     await waitFor(() => stsStatus('b').updatedReplicas === 1);
   });
 
+  test('a client DELETE of a running pod terminates it gracefully: deletionTimestamp, not Ready, then gone and recreated', async () => {
+    await apps.createNamespacedStatefulSet({ namespace: 'default', body: sts('g', 1, 'img:1') });
+    await waitFor(() => (fake.get('pods', 'default', 'g-0')?.status as JsonObject | undefined)?.phase === 'Running');
+    fake.setPodReady('default', 'g-0', true);
+    const uid = (fake.get('pods', 'default', 'g-0')?.metadata as JsonObject).uid;
+    const seen: string[] = [];
+    const stop = fake.core.store.subscribe((ev) => {
+      if (ev.key !== '/pods') return;
+      const meta = ev.object.metadata as JsonObject;
+      if (meta.uid === uid) seen.push(`${ev.type}${meta.deletionTimestamp ? ':terminating' : ''}`);
+    });
+    const deleted = await core.deleteNamespacedPod({ name: 'g-0', namespace: 'default' });
+    expect(deleted.metadata?.deletionTimestamp).toBeDefined();
+    expect(deleted.metadata?.deletionGracePeriodSeconds).toBe(30);
+    await waitFor(() => {
+      const p = fake.get('pods', 'default', 'g-0');
+      return p !== undefined && (p.metadata as JsonObject).uid !== uid;
+    });
+    stop();
+    expect(seen).toEqual(['MODIFIED:terminating', 'MODIFIED:terminating', 'DELETED:terminating']);
+  });
+
   test('scale down deletes the highest ordinals and keeps their PVCs; scale up reuses them', async () => {
     await apps.createNamespacedStatefulSet({ namespace: 'default', body: sts('b', 3, 'img:1') });
     await waitFor(() => podNames().length === 3);

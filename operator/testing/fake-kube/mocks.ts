@@ -132,6 +132,7 @@ export class MockControllers {
       if (key === 'apps/statefulsets' && this.opts.statefulSets) tryRun(() => this.reconcileStatefulSet(ns, name));
       else if (key === 'apps/deployments' && this.opts.deployments) tryRun(() => this.reconcileDeployment(ns, name));
       else if (key === '/pods' && type === 'ADDED' && this.kubelet) tryRun(() => this.startPod(ns, name));
+      else if (key === '/pods' && this.kubelet) tryRun(() => this.terminatePod(ns, name));
       else if (key === '/persistentvolumeclaims' && type === 'ADDED' && this.opts.pvcs) tryRun(() => this.bindPvc(ns, name));
     }
   }
@@ -336,6 +337,25 @@ export class MockControllers {
     // A readiness a test already set (setPodReady before the kubelet got to the pod) is kept.
     setReadiness(pod, this.kubelet?.autoReady === true || wasReady, now);
     this.core.replace(this.t('pods'), ns, name, pod, 'status');
+  }
+
+  /** True when pods on nodes terminate gracefully (the kubelet confirms their deletion). */
+  runsPods(): boolean {
+    return this.kubelet !== undefined;
+  }
+
+  /**
+   * A pod being deleted gracefully: its containers stop (Ready=False), then the kubelet confirms
+   * with a grace-0 delete and the pod is gone (or waits for its finalizers).
+   */
+  private terminatePod(ns: string, name: string): void {
+    const pod = this.core.store.get('/pods', ns, name);
+    if (!pod || !m(pod).deletionTimestamp || !((m(pod).deletionGracePeriodSeconds as number | undefined) ?? 0)) return;
+    if (isReady(pod)) {
+      setReadiness(pod, false, this.core.now());
+      this.core.replace(this.t('pods'), ns, name, pod, 'status');
+    }
+    this.core.remove(this.t('pods'), ns, name, { gracePeriodSeconds: 0 });
   }
 
   private bindPvc(ns: string, name: string): void {

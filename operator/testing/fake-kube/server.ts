@@ -198,7 +198,9 @@ function dispatch(ctx: ServerContext, route: Route, verb: Verb, query: Record<st
     }
     case 'delete': {
       if (sub !== undefined) throw methodNotAllowed();
-      const opts = (body ?? {}) as { propagationPolicy?: 'Orphan'; preconditions?: { uid?: string; resourceVersion?: string }; orphanDependents?: boolean };
+      const opts = (body ?? {}) as { propagationPolicy?: 'Orphan'; preconditions?: { uid?: string; resourceVersion?: string }; orphanDependents?: boolean; gracePeriodSeconds?: number };
+      const graceRaw = query.gracePeriodSeconds ?? opts.gracePeriodSeconds;
+      const grace = graceRaw === undefined ? undefined : Number(graceRaw);
       const policy = query.propagationPolicy ?? opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : undefined);
       if (policy !== undefined && !['Background', 'Foreground', 'Orphan'].includes(policy)) {
         throw badRequest(`propagationPolicy: Unsupported value: "${policy}"`);
@@ -206,6 +208,7 @@ function dispatch(ctx: ServerContext, route: Route, verb: Verb, query: Record<st
       const out = core.remove(t, ns, route.name as string, {
         ...(policy ? { propagationPolicy: policy as 'Orphan' } : {}),
         ...(opts.preconditions ? { preconditions: opts.preconditions } : {}),
+        ...(grace !== undefined && Number.isFinite(grace) ? { gracePeriodSeconds: grace } : {}),
         dryRun: dryRun || (body as { dryRun?: string[] } | undefined)?.dryRun?.includes('All') === true,
       });
       send(res, 200, out);
