@@ -9,6 +9,7 @@ import type { StatusCause } from './errors';
 import { deepEqual, isObject } from './patch';
 import type { JsonObject } from './patch';
 import { defaultsFor, immutableErrors } from './defaults';
+import { configMapErrors, podSpecErrors, serviceErrors, workloadTemplateErrors } from './validation';
 
 export interface BuiltinHookDeps {
   /** Called after a CRD was stored, changed or removed so the served types can be recomputed. */
@@ -16,19 +17,21 @@ export interface BuiltinHookDeps {
   readonly allocateClusterIp: () => string;
 }
 
-function causesOr(list: StatusCause[]): StatusCause[] {
-  return list;
-}
-
 export function builtinHooks(deps: BuiltinHookDeps): Record<string, KindHooks> {
+  const templateKind = (key: string): 'StatefulSet' | 'Deployment' | undefined =>
+    key === 'apps/statefulsets' ? 'StatefulSet' : key === 'apps/deployments' ? 'Deployment' : undefined;
+  const fieldErrors = (key: string, obj: JsonObject): StatusCause[] => {
+    const kind = templateKind(key);
+    return kind ? workloadTemplateErrors(kind, obj) : [];
+  };
   const workload = (key: string): KindHooks => ({
     create(obj) {
       defaultsFor(key, obj);
-      return immutableErrors(key, undefined, obj);
+      return [...fieldErrors(key, obj), ...immutableErrors(key, undefined, obj)];
     },
     update(old, next, sub) {
       if (sub === '') defaultsFor(key, next);
-      return immutableErrors(key, old, next);
+      return [...(sub === '' ? fieldErrors(key, next) : []), ...immutableErrors(key, old, next)];
     },
   });
   return {
@@ -51,7 +54,7 @@ export function builtinHooks(deps: BuiltinHookDeps): Record<string, KindHooks> {
           spec.clusterIP = ip;
           spec.clusterIPs = [ip];
         } else if (spec.clusterIP === 'None') spec.clusterIPs = ['None'];
-        return [];
+        return serviceErrors(obj);
       },
       update(old, next, sub) {
         if (sub !== '') return [];
@@ -65,23 +68,24 @@ export function builtinHooks(deps: BuiltinHookDeps): Record<string, KindHooks> {
         next.spec = n;
         defaultsFor('/services', next);
         if (n.clusterIP !== o.clusterIP) return [{ reason: 'FieldValueInvalid', field: 'spec.clusterIPs[0]', message: 'Invalid value: field is immutable' }];
-        return [];
+        return serviceErrors(next);
       },
     },
     '/pods': {
       create(obj) {
         defaultsFor('/pods', obj);
         obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
-        return [];
+        return podSpecErrors(obj.spec, 'spec');
       },
       update: workload('/pods').update,
     },
     '/configmaps': {
+      create: (obj) => configMapErrors(obj),
       update(old, next) {
         if (old.immutable === true && (!deepEqual(old.data, next.data) || !deepEqual(old.binaryData, next.binaryData) || next.immutable !== true)) {
           return [{ reason: 'FieldValueForbidden', field: 'data', message: 'Forbidden: field is immutable when `immutable` is set' }];
         }
-        return [];
+        return configMapErrors(next);
       },
     },
     '/secrets': {
@@ -103,7 +107,7 @@ export function builtinHooks(deps: BuiltinHookDeps): Record<string, KindHooks> {
       create(obj, core: KubeCore) {
         const causes = crdErrors(obj);
         if (causes.length === 0) obj.status = crdStatus(obj, core.now());
-        return causesOr(causes);
+        return causes;
       },
       update(old, next, sub, core: KubeCore) {
         if (sub !== '') return [];

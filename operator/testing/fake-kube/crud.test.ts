@@ -148,6 +148,39 @@ describe('status subresource and generation of built-in kinds', () => {
   });
 });
 
+describe('field validation of built-in kinds', () => {
+  const fields = async (p: Promise<unknown>): Promise<string[]> => ((await statusOf(p)).details?.causes ?? []).map((c) => `${c.field}:${c.reason}`);
+
+  test('pod specs: containers required, mounts must name a volume (or a StatefulSet claim template), unique port names', async () => {
+    expect(await fields(core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'p' }, spec: { containers: [] } } }))).toEqual(['spec.containers:FieldValueRequired']);
+    const mount = { name: 'c', image: 'i:1', volumeMounts: [{ name: 'data', mountPath: '/data' }], ports: [{ name: 'http', containerPort: 80 }, { name: 'http', containerPort: 81 }] };
+    expect(await fields(core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'p' }, spec: { containers: [mount] } } }))).toEqual([
+      'spec.containers[0].ports[1].name:FieldValueDuplicate',
+      'spec.containers[0].volumeMounts[0].name:FieldValueNotFound',
+    ]);
+    const sts = {
+      metadata: { name: 's' },
+      spec: {
+        selector: { matchLabels: { a: 's' } },
+        serviceName: 's',
+        template: { metadata: { labels: { a: 's' } }, spec: { containers: [{ name: 'c', image: 'i:1', volumeMounts: [{ name: 'data', mountPath: '/data' }] }] } },
+        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+      },
+    };
+    await apps.createNamespacedStatefulSet({ namespace: 'default', body: sts });
+  });
+
+  test('services: ports required (unless headless), names required when several; config map keys', async () => {
+    expect(await fields(core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 's' }, spec: {} } }))).toEqual(['spec.ports:FieldValueRequired']);
+    await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'h' }, spec: { clusterIP: 'None', selector: { a: 'b' } } } });
+    expect(await fields(core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 't' }, spec: { ports: [{ port: 1 }, { port: 2 }] } } }))).toEqual([
+      'spec.ports[0].name:FieldValueRequired',
+      'spec.ports[1].name:FieldValueRequired',
+    ]);
+    expect(await fields(core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'c' }, data: { 'bad key': 'x' } } }))).toEqual(['data[bad key]:FieldValueInvalid']);
+  });
+});
+
 describe('patches', () => {
   test('JSON patch (the client default), merge patch and strategic merge patch', async () => {
     await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('p') });
