@@ -68,14 +68,21 @@ export class ChildrenReconciler implements Reconciler {
     for (const child of desiredState(cluster, { configHash: configHash(cluster), adminToken: token })) {
       const obj = child as unknown as KubeObject;
       const what = `${obj.kind ?? '?'} ${obj.metadata?.name ?? '?'}`;
+      let problem: string | undefined;
       try {
         const r = await this.kube.apply(obj);
-        if (!r.ok) failed.push(`${what}: ${r.error.message}`);
+        if (!r.ok) problem = r.error.message;
         else if (r.value.outcome !== 'unchanged') ctx.logger.info(`child ${r.value.outcome}`, { kind: obj.kind, name: obj.metadata?.name });
       } catch (e) {
-        // A ServiceMonitor without the prometheus-operator CRDs, an API hiccup: report and go on.
-        failed.push(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+        problem = e instanceof Error ? e.message : String(e);
       }
+      if (problem === undefined) continue;
+      if (obj.kind === 'ServiceMonitor') {
+        // Usually the prometheus-operator CRDs are missing: the cluster itself is fine without it.
+        await this.once(cluster, 'ServiceMonitorFailed', `${what}: ${problem}`);
+        continue;
+      }
+      failed.push(`${what}: ${problem}`);
     }
     return failed;
   }

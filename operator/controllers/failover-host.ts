@@ -55,6 +55,8 @@ interface GroupDirectory {
   readonly replicaIds: readonly string[];
   /** Replicas that can be reached now, with their addresses. */
   readonly endpoints: readonly ReplicaEndpoint[];
+  /** Pods that exist but are not Ready, with an address: counted as down, but maybe still running. */
+  readonly unready: readonly ReplicaEndpoint[];
 }
 
 /** Ticks a switchover request may take to be recorded or refused. */
@@ -84,6 +86,7 @@ export class FailoverHost {
   /** One pass: observe, decide, save, act; then the pods' role labels follow the record. */
   async tick(): Promise<TickReport> {
     const report = await this.loop.tick();
+    if (!this.stopped) await this.fenceUnreadyMasters(report);
     if (!this.stopped) await this.labelPods(report);
     return report;
   }
@@ -124,13 +127,14 @@ export class FailoverHost {
       const replicas = sts.spec?.replicas ?? 0;
       const replicaIds = Array.from({ length: replicas }, (_, k) => podName(key.name, group, k));
       const endpoints: ReplicaEndpoint[] = [];
+      const unready: ReplicaEndpoint[] = [];
       for (const id of replicaIds) {
         const pod = byName.get(id);
-        if (pod === undefined || !isPodReady(pod)) continue;
+        if (pod === undefined || pod.metadata?.deletionTimestamp != null) continue;
         const ep = resolver(brokerPodRef(key, sts, group, pod));
-        if (ep !== null) endpoints.push(replicaEndpoint(id, group, ep));
+        if (ep !== null) (isPodReady(pod) ? endpoints : unready).push(replicaEndpoint(id, group, ep));
       }
-      directory.push({ group, replicaIds, endpoints });
+      directory.push({ group, replicaIds, endpoints, unready });
     }
     directory.sort((a, b) => a.group.localeCompare(b.group, 'en', { numeric: true }));
     this.directory = directory;
@@ -172,6 +176,30 @@ export class FailoverHost {
     const secret = await this.deps.kube.get<KubeObject & { data?: Record<string, string> }>({ apiVersion: 'v1', kind: 'Secret', namespace: key.namespace, name: adminSecretName(key.name) });
     const b64 = secret?.data?.[ADMIN_TOKEN_KEY];
     return b64 === undefined ? '' : Buffer.from(b64, 'base64').toString('utf8');
+  }
+
+  /**
+   * A pod that is not Ready counts as down, but its broker may still run and take writes from
+   * clients holding an old route. Once a newer epoch is recorded (saved before this runs), such a
+   * broker still reporting master at an older epoch is told to stop writes at its own epoch; when
+   * its pod is Ready again, the controller's ordinary convergence makes it a slave.
+   */
+  private async fenceUnreadyMasters(report: TickReport): Promise<void> {
+    for (const g of report.groups) {
+      const state = g.state;
+      const d = this.directory.find((x) => x.group === g.group);
+      if (state === null || state.masterId === null || d === undefined) continue;
+      for (const ep of d.unready) {
+        if (ep.replicaId === state.masterId) continue;
+        const body = await this.deps.admin.status(ep, this.token);
+        if (!body.ok) continue;
+        const b = body.value as { role?: unknown; epoch?: unknown; writable?: unknown };
+        if (b.role !== 'master' || typeof b.epoch !== 'number' || b.epoch >= state.epoch || b.writable !== true) continue;
+        const fenced = await this.deps.admin.setRole(ep, this.token, { role: 'master', epoch: b.epoch, writable: false });
+        this.config.logger.warn('unready old master fenced', { group: g.group, replica: ep.replicaId, itsEpoch: b.epoch, recordedEpoch: state.epoch, ok: fenced.ok, ...(fenced.ok ? {} : { error: fenced.error }) });
+        if (fenced.ok) void this.deps.events.record(this.involved(), 'Warning', 'OldMasterFenced', `${g.group}: ${ep.replicaId} (not ready) still served as master at epoch ${b.epoch}; writes stopped (master is ${state.masterId} at ${state.epoch})`);
+      }
+    }
   }
 
   /** `rocketcluster.io/role` on each pod from the recorded master (informational, for kubectl and Services). */

@@ -5,7 +5,7 @@ import { brokerRole, groupOf, isReady, rocketCluster, statusOf } from './fixture
 
 let h: Harness;
 beforeAll(async () => {
-  h = await Harness.start(['ns-f', 'ns-r']);
+  h = await Harness.start(['ns-f', 'ns-r', 'ns-z']);
 });
 afterAll(async () => {
   await h.close();
@@ -94,4 +94,28 @@ test('operator restart mid-failover: a new instance carries on from the decision
   await h.until(second, [key], () => brokerRole(h, 'ns-r', oldMaster)?.role === 'slave', 'old master back as a slave');
   expect(brokerRole(h, 'ns-r', oldMaster)?.epoch).toBe(2);
   await second.stop();
+});
+
+test('a master whose pod is not Ready is replaced; its still-running broker is fenced, then made a slave once Ready', async () => {
+  const key = { namespace: 'ns-z', name: 'c' };
+  h.fake.create(rocketCluster('ns-z', 'c', { failover: { masterDownAfterSeconds: 5 } }));
+  const op = h.startOperator();
+  await h.until(op, [key], () => isReady(h, 'ns-z', 'c'), 'cluster Ready');
+  await h.until(op, [key], () => groupOf(h, 'ns-z', 'c', 'broker-0')!.inSyncReplicas.length === 2, 'both replicas in sync');
+  const oldMaster = groupOf(h, 'ns-z', 'c', 'broker-0')!.master!;
+  const candidate = other(oldMaster);
+
+  h.markNotReady('ns-z', oldMaster);
+  await h.pass(op, [key]);
+  h.clock.offsetMs += 6_000;
+  await h.until(op, [key], () => brokerRole(h, 'ns-z', candidate)?.role === 'master', 'the slave promoted');
+  await h.until(op, [key], () => brokerRole(h, 'ns-z', oldMaster)?.writable === false, 'the unready old master fenced');
+  expect(brokerRole(h, 'ns-z', oldMaster)).toEqual({ role: 'master', epoch: 1, writable: false });
+  expect(h.events.some((e) => e.involved === 'ns-z/c' && e.reason === 'OldMasterFenced')).toBe(true);
+
+  h.release('ns-z', oldMaster);
+  await h.until(op, [key], () => brokerRole(h, 'ns-z', oldMaster)?.role === 'slave', 'old master demoted once Ready');
+  expect(brokerRole(h, 'ns-z', oldMaster)?.epoch).toBe(2);
+  expect(groupOf(h, 'ns-z', 'c', 'broker-0')).toMatchObject({ master: candidate, epoch: 2 });
+  await op.stop();
 });

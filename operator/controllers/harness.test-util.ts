@@ -209,7 +209,7 @@ export class Harness {
           annotations: { ...((tm.annotations as JsonObject | undefined) ?? {}) },
           ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name, uid: m.uid as string, controller: true, blockOwnerDeletion: true }],
         },
-        spec: FakeKube.copy(template.spec as JsonObject),
+        spec: podSpec(template.spec as JsonObject, (spec.volumeClaimTemplates as JsonObject[] | undefined) ?? [], podName),
       });
     }
     for (const pod of this.fake.list('pods', ns)) {
@@ -253,6 +253,12 @@ export class Harness {
     this.fake.delete('pods', namespace, pod);
   }
 
+  /** The pod turns NotReady (its node is unreachable, say) while its broker keeps running; held until released. */
+  markNotReady(namespace: string, pod: string): void {
+    this.held.add(`${namespace}/${pod}`);
+    this.fake.updateStatus('pods', namespace, pod, (s) => Object.assign(s, { conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: new Date().toISOString() }] }));
+  }
+
   release(namespace: string, pod: string): void {
     this.held.delete(`${namespace}/${pod}`);
   }
@@ -290,4 +296,16 @@ export class Harness {
     await this.drain.close();
     await this.fake.stop();
   }
+}
+
+/** The pod spec a StatefulSet controller makes: the template's, plus a volume per claim template. */
+function podSpec(template: JsonObject, claims: readonly JsonObject[], pod: string): JsonObject {
+  const spec = FakeKube.copy(template);
+  const volumes = [...((spec.volumes as JsonObject[] | undefined) ?? [])];
+  for (const c of claims) {
+    const name = (c.metadata as JsonObject).name as string;
+    volumes.push({ name, persistentVolumeClaim: { claimName: `${name}-${pod}` } });
+  }
+  spec.volumes = volumes;
+  return spec;
 }
