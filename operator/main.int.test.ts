@@ -101,4 +101,42 @@ describe('rocket-operator: two instances, leader election, probes and metrics', 
     expect(a.reconciled).not.toContain('ns/c2');
     expect(b.terms).toBe(1);
   });
+
+  it('a leader that finds the Lease taken stops reconciling at once; without election the Manager just runs', async () => {
+    await Promise.all(operators.map((o) => o.stop())); // the first test's leader releases the Lease
+    const c = instance('op-c');
+    await c.operator.start();
+    await until(() => c.operator.isLeader(), 'op-c leads');
+    await until(() => c.reconciled.length > 0, 'op-c reconciles');
+    await c.operator.settled();
+    // Someone else holds the Lease now (as after a partition): op-c must stand down on its next round.
+    k.fake.update('leases', 'default', 'rocketcluster-operator', (o) => {
+      (o.spec as Record<string, unknown>).holderIdentity = 'intruder';
+      (o.spec as Record<string, unknown>).leaseDurationSeconds = 3600;
+    });
+    await until(() => !c.operator.isLeader() && c.operator.currentManager() === undefined, 'op-c stands down');
+    await c.operator.settled();
+    const seen = c.reconciled.length;
+    k.fake.create(cluster('c3'));
+    expect((await get(c.operator, '/metrics')).text).toMatch(/^rocketcluster_operator_is_leader 0$/m);
+    expect((await get(c.operator, '/readyz')).status).toBe(200);
+    await c.operator.stop();
+    expect(c.reconciled.length).toBe(seen);
+
+    const loaded = loadOperatorConfig({ POD_NAME: 'solo', LEADER_ELECTION: 'false', METRICS_PORT: '0' }, () => undefined);
+    if (!loaded.ok) throw new Error(loaded.error.join('; '));
+    const solo: string[] = [];
+    const operator = new RocketOperator({
+      config: loaded.value,
+      kubeConfig: k.fake.kubeConfig(),
+      logger: createRootLogger({ service: 'rocket-operator', stream: new PassThrough() }),
+      host: '127.0.0.1',
+      metrics: new OperatorMetrics(),
+      createReconcilers: () => [{ name: 'solo', reconcile: async (key) => (solo.push(key.name), {}) }],
+    });
+    operators.push(operator);
+    await operator.start();
+    await until(() => solo.includes('c3'), 'reconciles without election');
+    await until(async () => (await get(operator, '/readyz')).status === 200, 'ready');
+  });
 });

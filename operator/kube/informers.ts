@@ -5,6 +5,7 @@
  * backoff; a 410 or a dropped stream goes through its own relist/re-watch path.
  */
 import { ListWatch, Watch } from '@kubernetes/client-node';
+import { assert } from '../../stdx';
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { HttpKubeClient } from './client';
 import { collectionPath, knownResource } from './resources';
@@ -100,13 +101,13 @@ export class InformerSet implements ObjectCache {
 
   private entriesFor(apiVersion: string, kind: string, namespace: string | undefined): Entry[] {
     const matching = this.entries.filter((e) => e.kind.apiVersion === apiVersion && e.kind.kind === kind);
-    if (matching.length === 0) throw new Error(`${apiVersion} ${kind} is not watched; read it with the client`);
+    assert(matching.length > 0, `${apiVersion} ${kind} is not watched; read it with the client`);
     return namespace === undefined ? matching : matching.filter((e) => e.namespace === undefined || e.namespace === namespace);
   }
 
   private makeEntry(kind: WatchedKind, namespace: string | undefined): Entry {
     const resource = knownResource(kind.apiVersion, kind.kind);
-    if (resource === undefined) throw new Error(`no REST resource known for ${kind.apiVersion} ${kind.kind}`);
+    assert(resource !== undefined, `no REST resource known for ${kind.apiVersion} ${kind.kind}`);
     const path = collectionPath(kind.apiVersion, resource, namespace);
     const listFn = async (): Promise<KubernetesListObject<KubernetesObject>> => {
       const { items, resourceVersion } = await this.options.client.listWithVersion(kind.apiVersion, kind.kind, namespace, {

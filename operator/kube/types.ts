@@ -123,7 +123,10 @@ export interface KubeClient {
   apply<T extends KubeObject>(desired: T): Promise<Result<ApplyResult<T>, KubeErrorInfo>>;
 }
 
-/** Reads from the informers' caches (what the Manager watches). Never hits the API server. */
+/**
+ * Reads from the informers' caches (what the Manager watches). Never hits the API server. The
+ * objects are the cache's own: read them, never mutate them (copy first).
+ */
 export interface ObjectCache {
   get<T extends KubeObject>(ref: ObjectRef): T | undefined;
   /** Objects of a watched kind; namespace undefined = all watched namespaces. */
