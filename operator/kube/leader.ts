@@ -48,6 +48,8 @@ interface Lease extends KubeObject {
 
 export class LeaderElector {
   private leading = false;
+  /** The last round ended with this replica holding the Lease. */
+  private holding = false;
   private running = false;
   private tickTimer: unknown;
   private deadlineTimer: unknown;
@@ -99,15 +101,16 @@ export class LeaderElector {
     if (this.tickTimer !== undefined) this.timers.clear(this.tickTimer);
     this.tickTimer = undefined;
     await this.current;
-    if (this.leading) {
-      this.stepDown();
-      await this.release();
-    }
+    this.stepDown();
+    // Also when the last round won the Lease just as stop began (we never started leading on it).
+    if (this.holding) await this.release();
+    this.holding = false;
   }
 
   private async tick(): Promise<void> {
     try {
       const acquired = await this.tryAcquireOrRenew();
+      this.holding = acquired;
       if (!this.running) return;
       if (acquired) this.renewed();
       // Someone else holds it now (we were too slow to renew): we lead no more, at once.
