@@ -7,9 +7,11 @@
 export type { EpochEntry } from './epoch';
 export { appendEntry, entryAt, epochEnd, findCommonPoint, lastEpoch, validateEntries } from './epoch';
 export { EPOCH_FILE_NAME, EpochFile } from './epoch-file';
-export type { ReplicaMetadata, ReplicaStore, ReplicationDeps, ReplicationOptions, RoleCommand, RoleError } from './replication';
+export type { ReplicaStore, ReplicationDeps, ReplicationOptions, RoleCommand, RoleError } from './replication';
 export { MAX_SYNC_WAITERS, ReplicationMode, ReplicationService, Role } from './replication';
 export type { LinkStatus, ReplicationStatus, SlaveStatus } from './status';
 export { TRANSFER_BATCH_BYTES } from './master-link';
 export { applyTopicSnapshot, topicSnapshot } from './metadata';
+export type { ReplicaMetadata } from './metadata-sync';
+export { DEFAULT_METADATA_SYNC_INTERVAL_MS } from './metadata-sync';
 export type { TopicTable } from './metadata';

@@ -14,10 +14,12 @@ import { err, ok } from '../../stdx';
 import type { EpochEntry } from './epoch';
 import { lastEpoch, lastEntry } from './epoch';
 import { EpochFile } from './epoch-file';
-import { HA_PROTOCOL_VERSION, MAX_FRAME_BYTES } from './frames';
+import { HA_PROTOCOL_VERSION } from './frames';
 import { isInSync, kthHighest } from './in-sync';
 import type { MasterState, RawLogReader, SlaveConnection } from './master-link';
 import { HaServer } from './master-link';
+import type { ReplicaMetadata } from './metadata-sync';
+import { DEFAULT_METADATA_SYNC_INTERVAL_MS, MetadataSync } from './metadata-sync';
 import type { RawLogWriter } from './slave-link';
 import { SlaveLink } from './slave-link';
 import { ReplicationWaiters, WaitOutcome } from './sync-waiters';
@@ -47,27 +49,6 @@ export interface ReplicationOptions {
   /** Period of consumer-state copies to slaves and of slave commits sent back; default 5000. */
   readonly metadataSyncIntervalMs?: number;
 }
-
-/**
- * What a master copies to its slaves besides the log, and what a slave gives back. Snapshots are
- * JSON object texts; a slave applies whichever parts a snapshot holds.
- */
-export interface ReplicaMetadata {
-  /** Everything a slave copies: sent after each handshake. */
-  snapshot(): string;
-  /** The topic table alone: sent after each topic change (default: `snapshot()`). */
-  topicSnapshot?(): string;
-  /** Consumer offsets and subscription groups: sent every `metadataSyncIntervalMs` when changed. */
-  consumeSnapshot?(): string;
-  /** Slave: applies a master's snapshot (throws when malformed). */
-  apply(value: unknown): void;
-  /** Slave: consumer offsets committed to it that its master has not shown back yet (JSON text), or undefined. */
-  replicaCommits?(): string | undefined;
-  /** Master: takes a slave's commits where higher than its own (throws when malformed). */
-  mergeReplicaCommits?(value: unknown): void;
-}
-
-const DEFAULT_METADATA_SYNC_INTERVAL_MS = 5000;
 
 /** Replication's narrow view of the store. */
 export interface ReplicaStore extends RawLogReader, RawLogWriter {
@@ -139,11 +120,7 @@ export class ReplicationService {
   private transitions: Promise<unknown> = Promise.resolve();
   private haPort = 0;
   private readonly logger: ServerLogger;
-  private metadataTimer: NodeJS.Timeout | undefined;
-  /** The consumer-state snapshot last sent to slaves; the next is sent only when it differs (or is forced). */
-  private lastConsumeSnapshot: string | undefined;
-  /** A slave sent commits: the next consumer-state snapshot goes out even if unchanged, so it sees them taken. */
-  private consumeSnapshotWanted = false;
+  private readonly metadata: MetadataSync;
 
   constructor(
     private readonly options: ReplicationOptions,
@@ -153,6 +130,12 @@ export class ReplicationService {
     this.registeredId = options.replicaBrokerId;
     this.epochs = new EpochFile(deps.epochFilePath);
     this.waiters = new ReplicationWaiters(deps.clock, options.syncReplicationTimeoutMs, MAX_SYNC_WAITERS);
+    this.metadata = new MetadataSync(deps.metadata, {
+      role: () => this.role,
+      broadcast: (json) => this.server.broadcastMetadata(json),
+      sendToMaster: (json) => this.link?.sendReplicaOffsets(json) ?? false,
+      logger: deps.logger,
+    });
     this.server = new HaServer(
       deps.store,
       {
@@ -161,8 +144,8 @@ export class ReplicationService {
         masterState: () => this.masterState(),
         newerEpochSeen: (epoch, slave) => this.fence(`slave ${slave} knows the newer epoch ${epoch}`, epoch),
         progressed: () => this.onProgress(),
-        metadataJson: () => deps.metadata?.snapshot(),
-        replicaOffsets: (value, slave) => this.onReplicaOffsets(value, slave),
+        metadataJson: () => this.metadata.handshakeSnapshot(),
+        replicaOffsets: (value, slave) => this.metadata.replicaOffsets(value, slave),
         warn: (m, meta) => this.logger.warn(m, meta),
         info: (m, meta) => this.logger.info(m, meta),
       },
@@ -184,8 +167,7 @@ export class ReplicationService {
     const listening = await this.server.listen(port, host);
     if (!listening.ok) return listening;
     this.haPort = listening.value;
-    this.metadataTimer = setInterval(() => this.syncMetadata(), this.options.metadataSyncIntervalMs ?? DEFAULT_METADATA_SYNC_INTERVAL_MS);
-    this.metadataTimer.unref();
+    this.metadata.start(this.options.metadataSyncIntervalMs ?? DEFAULT_METADATA_SYNC_INTERVAL_MS);
     return listening;
   }
 
@@ -292,9 +274,7 @@ export class ReplicationService {
 
   /** The topic table changed on this master: slaves get the new snapshot. */
   onMetadataChanged(): void {
-    const m = this.deps.metadata;
-    if (this.role !== Role.MASTER || m === undefined) return;
-    this.broadcast(m.topicSnapshot?.() ?? m.snapshot());
+    this.metadata.topicsChanged();
   }
 
   status(): ReplicationStatus {
@@ -324,7 +304,7 @@ export class ReplicationService {
   }
 
   async close(): Promise<void> {
-    if (this.metadataTimer !== undefined) clearInterval(this.metadataTimer);
+    this.metadata.stop();
     await this.transitions;
     this.writable = false;
     this.waiters.abandonAll();
@@ -443,7 +423,7 @@ export class ReplicationService {
         roleEpoch: this.knownEpoch,
         segmentBytes: this.options.segmentBytes,
       }),
-      onMetadata: (value) => this.applyMetadata(value),
+      onMetadata: (value) => this.metadata.apply(value),
       warn: (m, meta) => this.logger.warn(m, meta),
       info: (m, meta) => this.logger.info(m, meta),
     });
@@ -455,60 +435,6 @@ export class ReplicationService {
     const link = this.link;
     this.link = undefined;
     await link?.close();
-  }
-
-  private applyMetadata(value: unknown): void {
-    try {
-      this.deps.metadata?.apply(value);
-    } catch (e) {
-      this.logger.warn('cannot apply the master\'s metadata', { error: (e as Error).message });
-    }
-  }
-
-  // ------------------------------------------------------------------------------------ metadata
-
-  /**
-   * Every `metadataSyncIntervalMs`: a master sends its consumer state to its slaves when it changed
-   * (or a slave just sent commits); a slave sends its master the commits it took that the master
-   * has not shown back yet.
-   */
-  private syncMetadata(): void {
-    const m = this.deps.metadata;
-    if (m === undefined) return;
-    try {
-      if (this.role === Role.MASTER && m.consumeSnapshot !== undefined) {
-        const snapshot = m.consumeSnapshot();
-        if (snapshot === this.lastConsumeSnapshot && !this.consumeSnapshotWanted) return;
-        this.lastConsumeSnapshot = snapshot;
-        this.consumeSnapshotWanted = false;
-        this.broadcast(snapshot);
-      } else if (this.role === Role.SLAVE && m.replicaCommits !== undefined) {
-        const pending = m.replicaCommits();
-        if (pending !== undefined && Buffer.byteLength(pending) < MAX_FRAME_BYTES - 5) this.link?.sendReplicaOffsets(pending);
-      }
-    } catch (e) {
-      this.logger.warn('metadata sync failed; retrying next period', { error: (e as Error).message });
-    }
-  }
-
-  private broadcast(snapshot: string): void {
-    // A snapshot beyond the frame limit would make every slave drop the connection.
-    if (Buffer.byteLength(snapshot) >= MAX_FRAME_BYTES - 5) {
-      this.logger.warn('metadata snapshot too large for one HA frame; not sent', { bytes: Buffer.byteLength(snapshot), limit: MAX_FRAME_BYTES });
-      return;
-    }
-    this.server.broadcastMetadata(snapshot);
-  }
-
-  private onReplicaOffsets(value: unknown, slave: string): void {
-    const m = this.deps.metadata;
-    if (this.role !== Role.MASTER || m?.mergeReplicaCommits === undefined) return;
-    try {
-      m.mergeReplicaCommits(value);
-      this.consumeSnapshotWanted = true;
-    } catch (e) {
-      this.logger.warn('cannot take consumer offsets from a slave', { slave, error: (e as Error).message });
-    }
   }
 
   // ------------------------------------------------------------------------------------ master side
