@@ -9,6 +9,7 @@ import {
   encodeHeartbeat,
   encodeHello,
   encodeMetadata,
+  encodeReplicaOffsets,
   encodeRefuse,
   encodeWelcome,
 } from './frames';
@@ -36,6 +37,7 @@ function sample(): Buffer[] {
     encodeHeartbeat({ maxOffset: BIG_OFFSET, confirmedOffset: 5, epoch: 3 }),
     encodeMetadata('{"topics":{}}'),
     encodeRefuse({ reason: RefuseReason.NEWER_EPOCH, message: 'epoch 4 > 3' }),
+    encodeReplicaOffsets('{"offsetTable":{"T@G":{"0":30}}}'),
   ];
 }
 
@@ -52,8 +54,8 @@ function decodeAll(decoder: FrameDecoder, chunks: Buffer[]): HaFrame[] {
 describe('HA frames', () => {
   it('round-trip every frame type, offsets above 2^32 included', () => {
     const frames = decodeAll(new FrameDecoder(), [Buffer.concat(sample())]);
-    expect(frames.map((f) => f.type)).toEqual([FrameType.HELLO, FrameType.WELCOME, FrameType.DATA, FrameType.ACK, FrameType.HEARTBEAT, FrameType.METADATA, FrameType.REFUSE]);
-    const [hello, , data, ack, heartbeat, metadata, refuse] = frames;
+    expect(frames.map((f) => f.type)).toEqual([FrameType.HELLO, FrameType.WELCOME, FrameType.DATA, FrameType.ACK, FrameType.HEARTBEAT, FrameType.METADATA, FrameType.REFUSE, FrameType.REPLICA_OFFSETS]);
+    const [hello, , data, ack, heartbeat, metadata, refuse, offsets] = frames;
     expect(hello!.type === FrameType.HELLO && hello!.hello.entries).toEqual([
       { epoch: 1, startCommitLogOffset: 0 },
       { epoch: 3, startCommitLogOffset: 700 },
@@ -65,6 +67,7 @@ describe('HA frames', () => {
     expect(heartbeat!.type === FrameType.HEARTBEAT && heartbeat!.heartbeat).toEqual({ maxOffset: BIG_OFFSET, confirmedOffset: 5, epoch: 3 });
     expect(metadata!.type === FrameType.METADATA && metadata!.metadata).toEqual({ topics: {} });
     expect(refuse!.type === FrameType.REFUSE && refuse!.refuse.reason).toBe('newer-epoch');
+    expect(offsets!.type === FrameType.REPLICA_OFFSETS && offsets!.offsets).toEqual({ offsetTable: { 'T@G': { '0': 30 } } });
   });
 
   it('decode the same frames from a stream split at every byte offset, and one byte at a time', () => {
