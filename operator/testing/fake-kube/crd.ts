@@ -101,6 +101,7 @@ export function typesFromCrd(crd: JsonObject): ResourceType[] {
         unconditionalUpdate: false,
         fieldSelectors: [],
         nameRule: 'subdomain' as const,
+        returnDeletedObject: true,
         schema: compileSchema(schema),
       };
     });

@@ -49,6 +49,15 @@ describe('create/get/update/delete as on a real API server', () => {
     expect(await codeOf(core.deleteNamespacedConfigMap({ name: 'a', namespace: 'default' }))).toBe(404);
   });
 
+  test('an immediate DELETE answers with a Success Status, or with the object for kinds that return it (pods, services, PVCs)', async () => {
+    await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'a' } } });
+    const st = await core.deleteNamespacedConfigMap({ name: 'a', namespace: 'default' });
+    expect([st.kind, st.status, st.details?.name]).toEqual(['Status', 'Success', 'a']);
+    await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'i:1' }] } } });
+    const pod = await core.deleteNamespacedPod({ name: 'p', namespace: 'default' });
+    expect(pod.metadata?.name).toBe('p');
+  });
+
   test('a PUT without resourceVersion is an unconditional update for built-in kinds', async () => {
     await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'u' }, data: { a: '1' } } });
     const out = await core.replaceNamespacedConfigMap({ name: 'u', namespace: 'default', body: { metadata: { name: 'u' }, data: { a: '2' } } });

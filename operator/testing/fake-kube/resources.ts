@@ -32,6 +32,8 @@ export interface ResourceType {
   readonly fieldSelectors: readonly string[];
   /** Name rule for metadata.name: DNS-1123 subdomain (most), DNS-1123 label, DNS-1035 label (services), or path segment. */
   readonly nameRule: 'subdomain' | 'label' | 'label1035' | 'path';
+  /** An immediate DELETE answers with the deleted object (else with a Success Status), per kind as kube-apiserver. */
+  readonly returnDeletedObject: boolean;
   readonly schema?: CompiledSchema;
 }
 
@@ -50,16 +52,16 @@ const REPLICAS_SCALE: ScaleSpec = { specReplicasPath: '.spec.replicas', statusRe
 
 const BUILTINS: readonly BuiltinRow[] = [
   ['', 'v1', 'namespaces', 'Namespace', false, { status: true, shortNames: ['ns'], nameRule: 'label', fieldSelectors: ['status.phase'] }],
-  ['', 'v1', 'pods', 'Pod', true, { status: true, shortNames: ['po'], fieldSelectors: ['spec.nodeName', 'status.phase', 'status.podIP', 'spec.serviceAccountName'] }],
-  ['', 'v1', 'services', 'Service', true, { status: true, shortNames: ['svc'], nameRule: 'label1035' }],
+  ['', 'v1', 'pods', 'Pod', true, { status: true, returnDeletedObject: true, shortNames: ['po'], fieldSelectors: ['spec.nodeName', 'status.phase', 'status.podIP', 'spec.serviceAccountName'] }],
+  ['', 'v1', 'services', 'Service', true, { status: true, returnDeletedObject: true, shortNames: ['svc'], nameRule: 'label1035' }],
   ['', 'v1', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }],
   ['', 'v1', 'secrets', 'Secret', true, { fieldSelectors: ['type'] }],
-  ['', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim', true, { status: true, shortNames: ['pvc'] }],
+  ['', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim', true, { status: true, returnDeletedObject: true, shortNames: ['pvc'] }],
   ['', 'v1', 'events', 'Event', true, {
     shortNames: ['ev'],
     fieldSelectors: ['involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid', 'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type'],
   }],
-  ['', 'v1', 'serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'] }],
+  ['', 'v1', 'serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'], returnDeletedObject: true }],
   ['', 'v1', 'endpoints', 'Endpoints', true, { shortNames: ['ep'] }],
   ['apps', 'v1', 'deployments', 'Deployment', true, { status: true, scale: REPLICAS_SCALE, generation: 'spec', shortNames: ['deploy'] }],
   ['apps', 'v1', 'statefulsets', 'StatefulSet', true, { status: true, scale: REPLICAS_SCALE, generation: 'spec', shortNames: ['sts'] }],
@@ -90,6 +92,7 @@ export function builtinTypes(): ResourceType[] {
     unconditionalUpdate: true,
     fieldSelectors: [],
     nameRule: 'subdomain',
+    returnDeletedObject: false,
     ...extra,
   }));
 }

@@ -8,7 +8,7 @@ import type { KubeCore } from './api';
 import { ApiError, badRequest, byCode, methodNotAllowed } from './errors';
 import { discoveryBody } from './discovery';
 import type { JsonObject } from './patch';
-import { apiVersionOf } from './resources';
+import { apiVersionOf, storageKey } from './resources';
 import type { ResourceType } from './resources';
 import { parseRoute } from './routes';
 import type { Route } from './routes';
@@ -211,7 +211,12 @@ function dispatch(ctx: ServerContext, route: Route, verb: Verb, query: Record<st
         ...(grace !== undefined && Number.isFinite(grace) ? { gracePeriodSeconds: grace } : {}),
         dryRun: dryRun || (body as { dryRun?: string[] } | undefined)?.dryRun?.includes('All') === true,
       });
-      send(res, 200, out);
+      const stillThere = (out.metadata as JsonObject).deletionTimestamp !== undefined && ctx.core.store.get(storageKey(t), ns, route.name as string) !== undefined;
+      if (stillThere || t.returnDeletedObject) send(res, 200, out);
+      else {
+        const m = out.metadata as JsonObject;
+        send(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: m.name, group: t.group, kind: t.plural, uid: m.uid } });
+      }
       return 200;
     }
     case 'deletecollection': {
