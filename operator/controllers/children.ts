@@ -18,12 +18,15 @@ import type { Clock } from '../../stdx';
 import type { FailoverHosts } from './hosts';
 import type { GroupSnapshot } from './failover-host';
 import { groupViews } from './group-view';
-import { adminSecretName, clusterObject } from './names';
-import { isTerminating, listBrokerPods, listBrokerSets, readCluster, updateStatus } from './objects';
+import { adminSecretName, clusterObject, podOrdinal } from './names';
+import type { StatefulSetObject } from './objects';
+import { groupOf, isTerminating, listBrokerPods, listBrokerSets, readCluster, updateStatus } from './objects';
 import { computeStatus } from './status-compute';
 
 /** While the cluster is not Ready, the status is refreshed this often (offsets, roles, conditions). */
 export const STATUS_POLL_MS = 5_000;
+/** While a StatefulSet's shrink waits for its master to move. */
+export const HOLD_POLL_MS = 1_000;
 
 export class ChildrenReconciler implements Reconciler {
   readonly name = 'children';
@@ -53,20 +56,33 @@ export class ChildrenReconciler implements Reconciler {
       await this.once(stored, 'InvalidSpec', `spec refused: ${problems.join('; ')}`);
     } else {
       const cluster = validated.value;
-      const failed = await this.applyChildren(cluster, ctx);
-      if (failed.length === 0) applied = stored.metadata.generation;
-      else await this.once(stored, 'ApplyFailed', failed.join('; '));
+      const { failed, held } = await this.applyChildren(cluster, ctx);
+      if (failed.length === 0 && held.length === 0) applied = stored.metadata.generation;
+      if (failed.length > 0) await this.once(stored, 'ApplyFailed', failed.join('; '));
+      if (held.length > 0) {
+        await this.once(stored, 'MovingMaster', `${held.join(', ')}: fewer replicas wait until the master moved to a replica that stays`, 'Normal');
+        await this.writeStatus(key, problems, applied);
+        return { requeueAfterMs: HOLD_POLL_MS };
+      }
     }
     const ready = await this.writeStatus(key, problems, applied);
     return ready ? {} : { requeueAfterMs: STATUS_POLL_MS };
   }
 
-  /** Applies every child; returns what failed (the rest is still applied). */
-  private async applyChildren(cluster: RocketCluster, ctx: ReconcileContext): Promise<string[]> {
+  /** Applies every child; returns what failed (the rest is still applied) and what waits. */
+  private async applyChildren(cluster: RocketCluster, ctx: ReconcileContext): Promise<{ failed: string[]; held: string[] }> {
     const token = await this.adminToken(cluster);
     const failed: string[] = [];
+    const held: string[] = [];
     for (const child of desiredState(cluster, { configHash: configHash(cluster), adminToken: token })) {
-      const obj = child as unknown as KubeObject;
+      let obj = child as unknown as KubeObject;
+      if (obj.kind === 'StatefulSet') {
+        const kept = await this.holdShrinkBelowMaster(cluster, obj as StatefulSetObject, ctx);
+        if (kept !== null) {
+          obj = kept;
+          held.push(obj.metadata?.name ?? '?');
+        }
+      }
       const what = `${obj.kind ?? '?'} ${obj.metadata?.name ?? '?'}`;
       let problem: string | undefined;
       try {
@@ -84,7 +100,33 @@ export class ChildrenReconciler implements Reconciler {
       }
       failed.push(`${what}: ${problem}`);
     }
-    return failed;
+    return { failed, held };
+  }
+
+  /**
+   * Fewer replicas per group remove the highest ordinals. If the group's master is among them, the
+   * StatefulSet keeps its size until a switchover moved the master to an in-sync replica that stays
+   * (the controller's zero-loss plan), instead of a failover after its pod is gone. Returns the
+   * StatefulSet to apply meanwhile, or null when the desired one can go as it is.
+   */
+  private async holdShrinkBelowMaster(cluster: RocketCluster, desired: StatefulSetObject, ctx: ReconcileContext): Promise<StatefulSetObject | null> {
+    const key = { namespace: cluster.metadata.namespace, name: cluster.metadata.name };
+    const name = desired.metadata?.name ?? '';
+    const wanted = desired.spec?.replicas ?? 0;
+    const current = await this.kube.get<StatefulSetObject>({ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: key.namespace, name });
+    const currentReplicas = current?.spec?.replicas ?? 0;
+    if (current === null || wanted >= currentReplicas) return null;
+    const group = groupOf(desired);
+    const status = cluster.status?.groups?.find((g) => g.name === group);
+    const masterOrdinal = status?.master == null ? null : podOrdinal(status.master);
+    if (group === undefined || status === undefined || masterOrdinal === null || masterOrdinal < wanted) return null;
+    const target = status.inSyncReplicas.filter((id) => id !== status.master && (podOrdinal(id) ?? wanted) < wanted).sort()[0];
+    if (target !== undefined && status.pendingSwitchover == null) {
+      const host = await this.hosts.ensure(key, cluster, ctx.logger);
+      const outcome = await host.requestSwitchover(group, target);
+      ctx.logger.info('replicas shrink: moving the master first', { group, from: status.master, to: target, accepted: outcome.accepted, reason: outcome.reason });
+    }
+    return { ...desired, spec: { ...desired.spec, replicas: currentReplicas } };
   }
 
   /** The existing token, or a fresh random one for a cluster that has none yet. */
@@ -127,11 +169,11 @@ export class ChildrenReconciler implements Reconciler {
     return ready;
   }
 
-  private async once(cluster: RocketCluster, reason: string, message: string): Promise<void> {
+  private async once(cluster: RocketCluster, reason: string, message: string, type: 'Normal' | 'Warning' = 'Warning'): Promise<void> {
     const k = `${cluster.metadata.namespace}/${cluster.metadata.name}/${reason}`;
     const mark = `${cluster.metadata.generation ?? 0}:${message}`;
     if (this.reported.get(k) === mark) return;
     this.reported.set(k, mark);
-    await this.events.record(clusterObject(cluster), 'Warning', reason, message.slice(0, 1000));
+    await this.events.record(clusterObject(cluster), type, reason, message.slice(0, 1000));
   }
 }

@@ -61,3 +61,33 @@ test('spec change: slaves roll first (one at a time), then a switchover to an up
   expect(h.events.filter((e) => e.reason === 'RollingUpdate').length).toBeGreaterThanOrEqual(4);
   await op.stop();
 });
+
+test('fewer replicas per group: the master moves by switchover to a replica that stays before the StatefulSet shrinks', async () => {
+  const k = { namespace: 'ns-u', name: 'd' };
+  h.fake.create(rocketCluster('ns-u', 'd', { failover: { masterDownAfterSeconds: 5 } }));
+  const op = h.startOperator();
+  await h.until(op, [k], () => isReady(h, 'ns-u', 'd'), 'cluster Ready');
+  await h.until(op, [k], () => groupOf(h, 'ns-u', 'd', 'broker-0')!.inSyncReplicas.length === 2, 'in sync');
+  // Put the master on ordinal 1 (a failover), then bring ordinal 0 back as its slave.
+  const first = groupOf(h, 'ns-u', 'd', 'broker-0')!.master!;
+  if (first === 'd-broker-0-0') {
+    await h.killPod('ns-u', first, { holdDown: true });
+    await h.pass(op, [k]);
+    h.clock.offsetMs += 6_000;
+    await h.until(op, [k], () => groupOf(h, 'ns-u', 'd', 'broker-0')!.master === 'd-broker-0-1', 'master on ordinal 1');
+    h.release('ns-u', first);
+  }
+  await h.until(op, [k], () => groupOf(h, 'ns-u', 'd', 'broker-0')!.inSyncReplicas.length === 2 && isReady(h, 'ns-u', 'd'), 'ordinal 0 back in sync');
+  const epoch = groupOf(h, 'ns-u', 'd', 'broker-0')!.epoch;
+  const failovers = statusOf(h, 'ns-u', 'd').failovers;
+
+  h.fake.update('rocketclusters.rocketcluster.io', 'ns-u', 'd', (o) => {
+    ((o.spec as JsonObject).broker as JsonObject).replicasPerGroup = 1;
+  });
+  await h.until(op, [k], () => ((h.fake.get('statefulsets', 'ns-u', 'd-broker-0')!.spec as JsonObject).replicas as number) === 1 && h.fake.get('pods', 'ns-u', 'd-broker-0-1') === undefined, 'StatefulSet shrunk');
+  expect(groupOf(h, 'ns-u', 'd', 'broker-0')).toMatchObject({ master: 'd-broker-0-0', epoch: epoch + 1 });
+  expect(brokerRole(h, 'ns-u', 'd-broker-0-0')).toEqual({ role: 'master', epoch: epoch + 1, writable: true });
+  expect(statusOf(h, 'ns-u', 'd').failovers).toBe(failovers);
+  expect(h.events.some((e) => e.involved === 'ns-u/d' && e.reason === 'MovingMaster')).toBe(true);
+  await op.stop();
+});
