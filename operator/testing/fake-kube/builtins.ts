@@ -9,7 +9,7 @@ import type { StatusCause } from './errors';
 import { deepEqual, isObject } from './patch';
 import type { JsonObject } from './patch';
 import { defaultsFor, immutableErrors } from './defaults';
-import { configMapErrors, podSpecErrors, serviceErrors, workloadTemplateErrors } from './validation';
+import { configMapErrors, eventErrors, podSpecErrors, serviceErrors, workloadTemplateErrors } from './validation';
 
 export interface BuiltinHookDeps {
   /** Called after a CRD was stored, changed or removed so the served types can be recomputed. */
@@ -99,6 +99,8 @@ export function builtinHooks(deps: BuiltinHookDeps): Record<string, KindHooks> {
         return secretErrors(next);
       },
     },
+    '/events': { create: (obj) => eventErrors(obj, 'legacy') },
+    'events.k8s.io/events': { create: (obj) => eventErrors(obj, 'eventsV1') },
     '/persistentvolumeclaims': workload('/persistentvolumeclaims'),
     'apps/statefulsets': workload('apps/statefulsets'),
     'apps/deployments': workload('apps/deployments'),

@@ -190,6 +190,23 @@ describe('field validation of built-in kinds', () => {
   });
 });
 
+describe('events', () => {
+  test('old-style core events need matching namespaces; events.k8s.io events need eventTime, reporter, action, reason, type', async () => {
+    const involved = { kind: 'ConfigMap', name: 'x', namespace: 'other' };
+    const legacy = await statusOf(core.createNamespacedEvent({ namespace: 'default', body: { metadata: { name: 'e1' }, involvedObject: involved, reason: 'R', message: 'm' } }));
+    expect(legacy.details?.causes?.map((c) => c.field)).toEqual(['involvedObject.namespace']);
+    await core.createNamespacedEvent({ namespace: 'default', body: { metadata: { name: 'e2' }, involvedObject: { ...involved, namespace: 'default' }, reason: 'R', message: 'm', type: 'Normal' } });
+    const res = await fetch(`${fake.url}/apis/events.k8s.io/v1/namespaces/default/events`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${(kc.getCurrentUser() as { token: string }).token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'e3' }, regarding: { kind: 'Pod', name: 'p', namespace: 'default' }, type: 'Info' }),
+    });
+    const body = (await res.json()) as { code: number; details: { causes: { field: string }[] } };
+    expect(body.code).toBe(422);
+    expect(body.details.causes.map((c) => c.field)).toEqual(['eventTime', 'reportingController', 'reportingInstance', 'action', 'reason', 'type']);
+  });
+});
+
 describe('patches', () => {
   test('JSON patch (the client default), merge patch and strategic merge patch', async () => {
     await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('p') });

@@ -138,3 +138,42 @@ export function configMapErrors(obj: JsonObject): StatusCause[] {
   if (size > 1024 * 1024) causes.push({ reason: 'FieldValueTooLong', field: '', message: 'Too long: must have at most 1048576 bytes' });
   return causes;
 }
+
+const QUALIFIED = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/**
+ * Events, core v1 (`legacy`) and events.k8s.io/v1 (`eventsV1`), as kube-apiserver validates them on
+ * create: an old-style event (no eventTime) only needs its involvedObject namespace to agree with its
+ * own; a new-style one (eventTime set, always for events.k8s.io) needs the reporting controller and
+ * instance, an action, a reason and a type of Normal or Warning.
+ */
+export function eventErrors(obj: JsonObject, api: 'legacy' | 'eventsV1'): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const ns = ((obj.metadata as JsonObject).namespace as string | undefined) ?? '';
+  const involvedKey = api === 'legacy' ? 'involvedObject' : 'regarding';
+  const involvedNs = (((obj[involvedKey] ?? {}) as JsonObject).namespace as string | undefined) ?? '';
+  const hasTime = typeof obj.eventTime === 'string' && obj.eventTime !== '';
+  if (api === 'eventsV1' && !hasTime) causes.push(required('eventTime'));
+  const controllerField = api === 'legacy' ? 'reportingComponent' : 'reportingController';
+  if (!hasTime && api === 'legacy') {
+    const ok = involvedNs === '' ? ns === '' || ns === 'default' : ns === involvedNs;
+    if (!ok) causes.push(invalidValue(`${involvedKey}.namespace`, involvedNs, 'does not match event.namespace'));
+    return causes;
+  }
+  if (involvedNs === '' && ns !== 'default' && ns !== 'kube-system') causes.push(invalidValue(`${involvedKey}.namespace`, involvedNs, 'does not match event.namespace'));
+  if (involvedNs !== '' && involvedNs !== ns) causes.push(invalidValue(`${involvedKey}.namespace`, involvedNs, 'does not match event.namespace'));
+  const controller = obj[controllerField];
+  if (typeof controller !== 'string' || controller === '') causes.push(required(controllerField));
+  else if (!QUALIFIED.test(controller)) causes.push(invalidValue(controllerField, controller, 'must be a qualified name'));
+  for (const [f, limit] of [['reportingInstance', 128], ['action', 128], ['reason', 128]] as const) {
+    const v = obj[f];
+    if (typeof v !== 'string' || v === '') causes.push(required(f));
+    else if (v.length > limit) causes.push({ reason: 'FieldValueTooLong', field: f, message: `Too long: may not be more than ${limit} bytes` });
+  }
+  if (obj.type !== 'Normal' && obj.type !== 'Warning') {
+    causes.push({ reason: 'FieldValueInvalid', field: 'type', message: `Invalid value: ${JSON.stringify(obj.type ?? '')}: has invalid value: ${String(obj.type ?? '')}` });
+  }
+  const note = api === 'legacy' ? obj.message : obj.note;
+  if (typeof note === 'string' && note.length > 1024) causes.push({ reason: 'FieldValueTooLong', field: api === 'legacy' ? 'message' : 'note', message: 'Too long: may not be more than 1024 bytes' });
+  return causes;
+}
