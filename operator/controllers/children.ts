@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { RocketCluster } from '../api';
 import { validateRocketCluster } from '../api';
 import type { ClusterKey, ClusterMetrics, EventRecorder, KubeClient, KubeObject, ReconcileContext, ReconcileResult, Reconciler } from '../kube';
-import { adminTokenOf, configHash, desiredState, nameserverDeploymentName } from '../specs';
+import { adminTokenOf, brokerGroupName, configHash, desiredState, groupIndices, nameserverDeploymentName } from '../specs';
 import type { Clock } from '../../stdx';
 import type { FailoverHosts } from './hosts';
 import type { GroupSnapshot } from './failover-host';
@@ -74,7 +74,10 @@ export class ChildrenReconciler implements Reconciler {
     const token = await this.adminToken(cluster);
     const failed: string[] = [];
     const held: string[] = [];
-    for (const child of desiredState(cluster, { configHash: configHash(cluster), adminToken: token })) {
+    // A group being deleted (scale-down) is not re-created until its deletion finished.
+    const deleting = new Set((cluster.status?.groups ?? []).filter((g) => g.phase === 'Deleting').map((g) => g.name));
+    const groups = groupIndices(cluster).filter((i) => !deleting.has(brokerGroupName(i)));
+    for (const child of desiredState(cluster, { configHash: configHash(cluster), adminToken: token, groups })) {
       let obj = child as unknown as KubeObject;
       if (obj.kind === 'StatefulSet') {
         const kept = await this.holdShrinkBelowMaster(cluster, obj as StatefulSetObject, ctx);

@@ -9,7 +9,7 @@ import { groupOf, isReady, rocketCluster, statusOf } from './fixtures.test-util'
 let h: Harness;
 const remoting = new RemotingClient();
 beforeAll(async () => {
-  h = await Harness.start(['ns-s', 'ns-p', 'ns-d']);
+  h = await Harness.start(['ns-s', 'ns-p', 'ns-d', 'ns-q']);
 });
 afterAll(async () => {
   await remoting.close();
@@ -84,6 +84,26 @@ test('scale-down with storage.deleteClaimsOnScaleDown deletes the group\'s PVCs'
   setGroups('ns-p', 1);
   await h.until(op, [key], () => groupOf(h, 'ns-p', 'c', 'broker-1') === undefined, 'broker-1 deleted');
   expect(names('persistentvolumeclaims', 'ns-p')).toEqual(['data-c-broker-0-0', 'data-c-broker-0-1']);
+  await op.stop();
+});
+
+test('scaling back up while a group drains gives it its write permission back', async () => {
+  const key = { namespace: 'ns-q', name: 'c' };
+  h.fake.create(rocketCluster('ns-q', 'c', { broker: { groups: 2 } }));
+  const op = h.startOperator();
+  await h.until(op, [key], () => isReady(h, 'ns-q', 'c') && statusOf(h, 'ns-q', 'c').brokerGroups === 2, 'cluster Ready');
+  const master = groupOf(h, 'ns-q', 'c', 'broker-1')!.master!;
+  const addr = h.brokers.get('ns-q', master)!.endpoints!.address;
+  expect(await send(addr, 0)).toBe(ResponseCode.SUCCESS);
+  await commit(addr, 0); // a consumer group that has not consumed it yet
+
+  setGroups('ns-q', 1);
+  await h.until(op, [key], async () => groupOf(h, 'ns-q', 'c', 'broker-1')?.phase === 'Draining' && (await send(addr, 0)) === ResponseCode.NO_PERMISSION, 'draining, writes refused');
+  setGroups('ns-q', 2);
+  await h.until(op, [key], () => groupOf(h, 'ns-q', 'c', 'broker-1')?.phase === 'Active', 'active again');
+  expect(await send(addr, 0)).toBe(ResponseCode.SUCCESS);
+  expect(names('statefulsets', 'ns-q')).toEqual(['c-broker-0', 'c-broker-1']);
+  expect(h.events.some((e) => e.involved === 'ns-q/c' && e.reason === 'ScaleDownCancelled')).toBe(true);
   await op.stop();
 });
 

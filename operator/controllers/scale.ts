@@ -11,7 +11,9 @@
  * - Deleting: the StatefulSet, headless Service and PDB are deleted; once the StatefulSet is gone
  *   the group's PVCs are deleted only with `storage.deleteClaimsOnScaleDown`, then the group leaves
  *   the status.
- * Scaling back up while a group drains gives it its write permission back (phase Active again).
+ * Scaling back up while a group drains gives it its write permission back (phase Active again); a
+ * group already Deleting is deleted first and then created afresh (the children reconciler skips
+ * Deleting groups).
  */
 import type { GroupPhase, GroupStatus, RocketCluster } from '../api';
 import type { BrokerDrainClient, BrokerEndpointResolver } from '../brokers';
@@ -46,8 +48,8 @@ export class ScaleReconciler implements Reconciler {
     let busy = false;
     for (const view of views) {
       if (ctx.signal.aborted) return {};
-      if (view.index < wanted) {
-        if (view.phase !== 'Active') busy = (await this.cancelDrain(key, cluster, view, pods, ctx)) || busy;
+      if (view.index < wanted && view.phase !== 'Deleting') {
+        if (view.phase === 'Draining') busy = (await this.cancelDrain(key, cluster, view, pods, ctx)) || busy;
         continue;
       }
       busy = true;
@@ -58,7 +60,7 @@ export class ScaleReconciler implements Reconciler {
     // Groups whose StatefulSet is already gone but whose status entry remains (a restart mid-delete).
     for (const g of cluster.status?.groups ?? []) {
       const index = groupIndex(g.name);
-      if (views.some((v) => v.group === g.name) || index === null || index < wanted) continue;
+      if (views.some((v) => v.group === g.name) || index === null || (index < wanted && g.phase !== 'Deleting')) continue;
       busy = true;
       await this.deleteGroup(key, cluster, g.name, ctx);
     }
@@ -107,7 +109,6 @@ export class ScaleReconciler implements Reconciler {
   }
 
   private async cancelDrain(key: ClusterKey, cluster: RocketCluster, view: GroupView, pods: readonly PodObject[], ctx: ReconcileContext): Promise<boolean> {
-    if (view.phase === 'Deleting') return false; // too late: it is re-created from scratch once gone
     const address = this.masterAddress(key, view, pods);
     if (address === null) return true;
     const perm = await this.drain.setWritable(address, true);
