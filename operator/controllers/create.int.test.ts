@@ -65,3 +65,24 @@ test('create: children from the builders, a first master per group, status and c
   expect(h.metrics.ready.get('ns-a/c')).toBe(true);
   await op.stop();
 });
+
+test('a ServiceMonitor the cluster cannot take (no prometheus-operator CRDs) is reported, not blocking; an invalid spec change is refused and reported', async () => {
+  const k = { namespace: 'ns-a', name: 'sm' };
+  h.fake.create(rocketCluster('ns-a', 'sm', { broker: { replicasPerGroup: 1 }, metrics: { enabled: true, serviceMonitor: { enabled: true } } }));
+  const op = h.startOperator();
+  await h.until(op, [k], () => isReady(h, 'ns-a', 'sm'), 'cluster Ready');
+  expect(statusOf(h, 'ns-a', 'sm').observedGeneration).toBe(1);
+  expect(h.events.some((e) => e.involved === 'ns-a/sm' && e.reason === 'ServiceMonitorFailed')).toBe(true);
+
+  const image = () => ((((h.fake.get('statefulsets', 'ns-a', 'sm-broker-0')!.spec as JsonObject).template as JsonObject).spec as JsonObject).containers as JsonObject[])[0]!.image;
+  h.fake.update('rocketclusters.rocketcluster.io', 'ns-a', 'sm', (o) => {
+    const spec = o.spec as JsonObject;
+    spec.image = 'rocketcluster/broker:2.0.0';
+    (spec.broker as JsonObject).config = { brokerName: 'mine' }; // owned by the operator
+  });
+  await h.until(op, [k], () => conditionOf(h, 'ns-a', 'sm', 'Degraded')?.reason === 'InvalidSpec', 'Degraded: InvalidSpec');
+  expect(statusOf(h, 'ns-a', 'sm').observedGeneration).toBe(1);
+  expect(image()).toBe('rocketcluster/broker:1.0.0');
+  expect(h.events.some((e) => e.involved === 'ns-a/sm' && e.reason === 'InvalidSpec' && /brokerName/.test(e.message))).toBe(true);
+  await op.stop();
+});
