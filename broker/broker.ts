@@ -333,6 +333,7 @@ export class Broker {
     this.stats = stats;
     stats.start();
     this.metrics.observe(() => this.messageStore, () => topics.size);
+    this.metrics.observeReplication(() => this.replicationService?.status());
     return ok(listening.value.port);
   }
 

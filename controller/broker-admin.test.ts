@@ -38,6 +38,8 @@ test('a master status: writable becomes fenced, the in-sync set of addresses bec
     }),
   });
   expect(o.ok && o.value.syncStateSetEpoch).toBeUndefined();
+  const confirmed = observationFromBrokerStatus({ ...status, syncStateSetEpoch: 7 }, 'broker-a-0', replicas);
+  expect(confirmed.ok && confirmed.value.syncStateSetEpoch).toBe(7);
   const writable = observationFromBrokerStatus({ ...status, writable: true }, 'broker-a-0', replicas);
   expect(writable.ok && writable.value.fenced).toBe(false);
 });
@@ -63,8 +65,11 @@ test('a bad status names what is wrong', () => {
 test('actions become the broker role commands', () => {
   const common = { group: 'broker-a', epoch: 4, reason: 'test' };
   const promote: ControllerAction = { ...common, kind: 'promote', replicaId: 'broker-a-1', inSyncReplicaIds: ['broker-a-1'], syncStateSetEpoch: 3 };
-  expect(roleCommandFor(promote, replicas)).toEqual({ ok: true, value: { role: 'master', epoch: 4, writable: true } });
-  expect(roleCommandFor({ ...promote, kind: 'confirm-sync-set' }, replicas)).toEqual({ ok: true, value: { role: 'master', epoch: 4, writable: true } });
+  const master = { role: 'master', epoch: 4, writable: true, inSyncSet: ['127.0.0.1:10921'], syncStateSetEpoch: 3 };
+  expect(roleCommandFor(promote, replicas)).toEqual({ ok: true, value: master });
+  const confirm: ControllerAction = { ...promote, kind: 'confirm-sync-set', inSyncReplicaIds: ['broker-a-0', 'broker-a-1', 'gone'], syncStateSetEpoch: 5 };
+  // The set goes as remoting addresses; a replica the host does not know is left out.
+  expect(roleCommandFor(confirm, replicas)).toEqual({ ok: true, value: { ...master, inSyncSet: ['127.0.0.1:10911', '127.0.0.1:10921'], syncStateSetEpoch: 5 } });
   expect(roleCommandFor({ ...common, kind: 'fence', replicaId: 'broker-a-0' }, replicas)).toEqual({ ok: true, value: { role: 'master', epoch: 4, writable: false } });
   const follow = { ...common, masterReplicaId: 'broker-a-1', masterAddress: '127.0.0.1:10921', masterHaAddress: '127.0.0.1:10922' };
   for (const kind of ['demote', 'repoint'] as const) {

@@ -27,7 +27,18 @@ export interface ReplicaEndpoint {
 
 /** The `POST /role` body the broker accepts (broker/admin/role-request.ts). */
 export type BrokerRoleCommand =
-  | { readonly role: 'master'; readonly epoch: number; readonly writable: boolean }
+  | {
+      readonly role: 'master';
+      readonly epoch: number;
+      readonly writable: boolean;
+      /**
+       * The controller's in-sync set as remoting addresses, and its epoch: sync replication counts
+       * only acks from slaves in this set, so every acknowledged message is on a replica the
+       * controller may elect. Absent on a fence.
+       */
+      readonly inSyncSet?: readonly string[];
+      readonly syncStateSetEpoch?: number;
+    }
   | { readonly role: 'slave'; readonly epoch: number; readonly masterAddress: string; readonly brokerId: number };
 
 function byAddress(replicas: readonly ReplicaEndpoint[], address: string): ReplicaEndpoint | undefined {
@@ -75,6 +86,8 @@ export function observationFromBrokerStatus(body: unknown, replicaId: string, re
             const id = idOf(a);
             return id === undefined ? [] : [id];
           }),
+          // Only a broker that holds a confirmed set reports its epoch; 0 means none yet.
+          ...(typeof b.syncStateSetEpoch === 'number' && b.syncStateSetEpoch > 0 ? { syncStateSetEpoch: b.syncStateSetEpoch } : {}),
         }
       : {}),
   };
@@ -85,10 +98,14 @@ export function observationFromBrokerStatus(body: unknown, replicaId: string, re
 export function roleCommandFor(action: ControllerAction, replicas: readonly ReplicaEndpoint[]): Result<BrokerRoleCommand, string> {
   switch (action.kind) {
     case 'promote':
-    case 'confirm-sync-set':
-      // The broker has no confirmed in-sync set of its own (it never reports syncStateSetEpoch), so a
-      // confirm only restates the role; writable:true also lifts a fence.
-      return ok({ role: 'master', epoch: action.epoch, writable: true });
+    case 'confirm-sync-set': {
+      // writable:true also lifts a fence. Replicas the host does not know cannot be named to the broker.
+      const inSyncSet = action.inSyncReplicaIds.flatMap((id) => {
+        const r = replicas.find((x) => x.replicaId === id);
+        return r === undefined ? [] : [r.address];
+      });
+      return ok({ role: 'master', epoch: action.epoch, writable: true, inSyncSet, syncStateSetEpoch: action.syncStateSetEpoch });
+    }
     case 'fence':
       return ok({ role: 'master', epoch: action.epoch, writable: false });
     case 'demote':
