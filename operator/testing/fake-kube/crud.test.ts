@@ -1,4 +1,4 @@
-import { AppsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { AppsV1Api, CoordinationV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { FakeKube } from './index';
 import { codeOf, statusOf } from './test-helpers.test-util';
@@ -187,6 +187,23 @@ describe('field validation of built-in kinds', () => {
       'spec.ports[1].name:FieldValueRequired',
     ]);
     expect(await fields(core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'c' }, data: { 'bad key': 'x' } } }))).toEqual(['data[bad key]:FieldValueInvalid']);
+  });
+});
+
+describe('timestamps of built-in kinds', () => {
+  test('metav1.Time drops the fraction, MicroTime keeps six digits, garbage is 400', async () => {
+    const coord = kc.makeApiClient(CoordinationV1Api);
+    await coord.createNamespacedLease({ namespace: 'default', body: { metadata: { name: 'l' }, spec: { holderIdentity: 'a', renewTime: new Date('2026-01-02T03:04:05.123Z') as never } } });
+    const raw = fake.get('leases', 'default', 'l')?.spec as { renewTime: string };
+    expect(raw.renewTime).toBe('2026-01-02T03:04:05.123000Z');
+    await core.createNamespacedEvent({ namespace: 'default', body: { metadata: { name: 'e' }, involvedObject: { namespace: 'default' }, reason: 'R', firstTimestamp: new Date('2026-01-02T03:04:05.987Z') } });
+    expect((fake.get('events', 'default', 'e') as { firstTimestamp: string }).firstTimestamp).toBe('2026-01-02T03:04:05Z');
+    const res = await fetch(`${fake.url}/apis/coordination.k8s.io/v1/namespaces/default/leases`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${(kc.getCurrentUser() as { token: string }).token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ metadata: { name: 'bad' }, spec: { renewTime: 'yesterday' } }),
+    });
+    expect(res.status).toBe(400);
   });
 });
 
