@@ -159,7 +159,7 @@ describe('deploy/prometheus/rules.yaml', () => {
 
   test('alerts for a cluster without a master (not ready), a broker down, replication lag, growing consumer lag and a nearly full disk', () => {
     const alerts = allRules().map((r) => r.alert);
-    for (const a of ['RocketClusterNotReady', 'RocketClusterBrokerDown', 'RocketClusterReplicationLagging', 'RocketClusterConsumerLagGrowing', 'RocketClusterDiskNearlyFull']) expect(alerts).toContain(a);
+    for (const a of ['RocketClusterNotReady', 'RocketClusterNoMaster', 'RocketClusterReplicaOutOfSync', 'RocketClusterBrokerDown', 'RocketClusterReplicationLagging', 'RocketClusterConsumerLagGrowing', 'RocketClusterDiskNearlyFull']) expect(alerts).toContain(a);
   });
 
   test('every expression reads only series that exist or that a rule of the file records', () => {

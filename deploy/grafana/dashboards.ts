@@ -234,12 +234,38 @@ const brokerRoles: Block[] = [
     },
   },
   {
-    text: {
-      title: 'Replication lag and roles per replica',
-      markdown:
-        'The brokers do not export replication lag, role or epoch as metrics yet. Until they do, the operator keeps them in the ' +
-        'RocketCluster status: `kubectl get rocketcluster <name> -o jsonpath=\'{.status.groups}\'` shows, per group, the master, its epoch, ' +
-        'the in-sync set and each replica\'s role, offset and lag (bytes behind the master). A broker\'s `GET /status` on port 10913 shows the same live.',
+    panel: {
+      title: 'Replication lag per slave',
+      description: 'Commit-log bytes each attached slave has not acknowledged, as its master sees it. Sync replication waits for it; a failover to a lagging slave would lose (async) or wait for (sync) this much.',
+      unit: 'bytes',
+      targets: [{ expr: `max by (node_id, slave) (rocketmq_replication_slave_lag_bytes{${B}})`, legend: '{{node_id}} -> {{slave}}' }],
+    },
+  },
+  {
+    panel: {
+      title: 'In-sync replicas per group',
+      description: 'Replicas in the master\'s in-sync set (the master included). Only these may be elected; with sync replication only their acks count.',
+      unit: 'short',
+      targets: [{ expr: `max by (node_id) (rocketmq_replication_in_sync_replicas{${B}})`, legend: '{{node_id}}' }],
+    },
+  },
+  {
+    panel: {
+      title: 'Roles',
+      description: 'Each broker pod\'s replication role (1 on its current role). A group should show exactly one master.',
+      unit: 'none',
+      kind: 'stat',
+      width: 12,
+      targets: [{ expr: `max by (pod, role) (rocketmq_broker_role{${B}}) == 1`, legend: '{{pod}} {{role}}' }],
+    },
+  },
+  {
+    panel: {
+      title: 'Master epoch per group',
+      description: 'The epoch each group\'s brokers act in; every failover or switchover moves it up by one.',
+      unit: 'none',
+      width: 12,
+      targets: [{ expr: `max by (node_id) (rocketmq_broker_epoch{${B}})`, legend: '{{node_id}}' }],
     },
   },
 ];
