@@ -1,9 +1,10 @@
 /**
  * Reconcile tests' world: the fake API server (operator/testing/fake-kube) with the RocketCluster
- * CRD, tiny mock controllers in the style of Strimzi's MockKube (a StatefulSet makes its pods and
- * PVCs, a Deployment reports its replicas ready, a "kubelet" starts a REAL in-process broker for each
- * broker pod and marks the pod Ready), and the operator's reconcilers driven pass by pass. A pod is
- * killed by stopping its broker and deleting it; `holdDown` keeps a re-created pod from starting.
+ * CRD and its mock controllers (StatefulSets make pods and PVCs, Deployments report ready, the
+ * kubelet runs pods, terminates them gracefully and gives each an IP), plus one step of our own: a
+ * broker pod that runs gets a REAL in-process broker, and only then is reported Ready. The
+ * operator's reconcilers are driven pass by pass. A pod is killed by stopping its broker and
+ * force-deleting it; `holdDown` keeps the re-created pod from starting its broker.
  * The controller's clock is the real one plus an offset tests move forward (no waiting out delays).
  */
 import { buildCrd } from '../api';
@@ -92,6 +93,7 @@ export class Harness {
   static async start(namespaces: readonly string[]): Promise<Harness> {
     const fake = await FakeKube.start({ namespaces: ['default', ...namespaces] });
     fake.create(buildCrd() as unknown as JsonObject);
+    fake.enableMocks({ statefulSets: true, deployments: true, pvcs: true, kubelet: { autoReady: false, podIp: () => '127.0.0.1' } });
     const kube = new HttpKubeClient(KubeTransport.create(fake.kubeConfig(), 5000));
     return new Harness(fake, kube, new PodBrokers('', { autoCreateTopicEnable: true }), new RemotingBrokerDrainClient());
   }
@@ -153,7 +155,7 @@ export class Harness {
     return { manager, stop: () => manager.stop() };
   }
 
-  /** The mock controllers on their own, every 50 ms (for Manager-driven tests). */
+  /** Our kubelet step on its own, every 50 ms (for Manager-driven tests). */
   startMockLoop(): () => Promise<void> {
     let running: Promise<void> = Promise.resolve();
     let stopped = false;
@@ -171,56 +173,11 @@ export class Harness {
     };
   }
 
-  /** One pass of the mock controllers: StatefulSets → pods + PVCs, Deployments → ready, kubelet → brokers. */
+  /** Our kubelet step: running broker pods get their broker, then Ready. Nameserver pods are Ready at once. */
   async syncWorkloads(): Promise<void> {
-    for (const sts of this.fake.list('statefulsets')) this.syncStatefulSet(sts);
-    for (const d of this.fake.list('deployments')) {
-      const m = d.metadata as JsonObject;
-      const replicas = ((d.spec as JsonObject).replicas as number | undefined) ?? 1;
-      const status = (d.status ?? {}) as JsonObject;
-      if (status.readyReplicas !== replicas) this.fake.updateStatus('deployments', m.namespace as string, m.name as string, (s) => Object.assign(s, { replicas, readyReplicas: replicas, availableReplicas: replicas }));
-    }
     for (const pod of this.fake.list('pods')) await this.kubelet(pod);
   }
 
-  private syncStatefulSet(sts: JsonObject): void {
-    const m = sts.metadata as JsonObject;
-    const ns = m.namespace as string;
-    const name = m.name as string;
-    const spec = sts.spec as JsonObject;
-    const replicas = (spec.replicas as number | undefined) ?? 1;
-    const template = spec.template as JsonObject;
-    const tm = (template.metadata ?? {}) as JsonObject;
-    for (let k = 0; k < replicas; k++) {
-      const podName = `${name}-${k}`;
-      const claim = `data-${name}-${k}`;
-      const vct = ((spec.volumeClaimTemplates as JsonObject[] | undefined) ?? [])[0];
-      if (vct !== undefined && this.fake.get('persistentvolumeclaims', ns, claim) === undefined) {
-        this.fake.create({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: claim, namespace: ns, labels: { ...((vct.metadata as JsonObject | undefined)?.labels as JsonObject | undefined ?? {}) } }, spec: vct.spec as JsonObject });
-      }
-      if (this.fake.get('pods', ns, podName) !== undefined) continue;
-      this.fake.create({
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name: podName,
-          namespace: ns,
-          labels: { ...((tm.labels as JsonObject | undefined) ?? {}) },
-          annotations: { ...((tm.annotations as JsonObject | undefined) ?? {}) },
-          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name, uid: m.uid as string, controller: true, blockOwnerDeletion: true }],
-        },
-        spec: podSpec(template.spec as JsonObject, (spec.volumeClaimTemplates as JsonObject[] | undefined) ?? [], podName),
-      });
-    }
-    for (const pod of this.fake.list('pods', ns)) {
-      const pm = pod.metadata as JsonObject;
-      const owner = ((pm.ownerReferences as JsonObject[] | undefined) ?? []).find((o) => o.uid === m.uid);
-      const ordinal = Number(/-(\d+)$/.exec(pm.name as string)?.[1] ?? -1);
-      if (owner !== undefined && ordinal >= replicas) this.fake.delete('pods', ns, pm.name as string);
-    }
-  }
-
-  /** Broker pods get a running broker and Ready; nameserver pods just Ready. Brokers of gone pods stop. */
   private async kubelet(pod: JsonObject): Promise<void> {
     const m = pod.metadata as JsonObject;
     const ns = m.namespace as string;
@@ -228,7 +185,7 @@ export class Harness {
     const labels = (m.labels ?? {}) as Record<string, string>;
     const status = (pod.status ?? {}) as JsonObject;
     const ready = ((status.conditions as JsonObject[] | undefined) ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-    if (ready || m.deletionTimestamp !== undefined || this.held.has(`${ns}/${name}`)) return;
+    if (ready || status.phase !== 'Running' || m.deletionTimestamp !== undefined || this.held.has(`${ns}/${name}`)) return;
     if (labels['app.kubernetes.io/component'] === 'broker') {
       // The pod's env takes the token from the cluster's Secret, as the StatefulSet template says.
       const secret = this.fake.get('secrets', ns, `${labels['rocketcluster.io/cluster']}-admin-token`);
@@ -236,13 +193,14 @@ export class Harness {
       const token = b64 === undefined ? '' : Buffer.from(b64, 'base64').toString('utf8');
       await this.brokers.start(ns, name, labels['rocketcluster.io/broker-group']!, token);
     }
-    this.fake.updateStatus('pods', ns, name, (s) => Object.assign(s, { phase: 'Running', podIP: '127.0.0.1', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date().toISOString() }] }));
+    this.fake.setPodReady(ns, name, true);
   }
 
-  /** Brokers whose pod is gone stop (a deleted pod's process dies). */
+  /** Brokers whose pod is gone or terminating stop (a deleted pod's process dies). */
   async reapBrokers(): Promise<void> {
     for (const [ns, name] of this.brokers.running()) {
-      if (this.fake.get('pods', ns, name) === undefined) await this.brokers.stop(ns, name);
+      const pod = this.fake.get('pods', ns, name);
+      if (pod === undefined || (pod.metadata as JsonObject).deletionTimestamp !== undefined) await this.brokers.stop(ns, name);
     }
   }
 
@@ -250,13 +208,13 @@ export class Harness {
   async killPod(namespace: string, pod: string, options: { holdDown?: boolean } = {}): Promise<void> {
     if (options.holdDown === true) this.held.add(`${namespace}/${pod}`);
     await this.brokers.stop(namespace, pod);
-    this.fake.delete('pods', namespace, pod);
+    this.fake.killPod(namespace, pod);
   }
 
   /** The pod turns NotReady (its node is unreachable, say) while its broker keeps running; held until released. */
   markNotReady(namespace: string, pod: string): void {
     this.held.add(`${namespace}/${pod}`);
-    this.fake.updateStatus('pods', namespace, pod, (s) => Object.assign(s, { conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: new Date().toISOString() }] }));
+    this.fake.setPodReady(namespace, pod, false);
   }
 
   release(namespace: string, pod: string): void {
@@ -298,14 +256,3 @@ export class Harness {
   }
 }
 
-/** The pod spec a StatefulSet controller makes: the template's, plus a volume per claim template. */
-function podSpec(template: JsonObject, claims: readonly JsonObject[], pod: string): JsonObject {
-  const spec = FakeKube.copy(template);
-  const volumes = [...((spec.volumes as JsonObject[] | undefined) ?? [])];
-  for (const c of claims) {
-    const name = (c.metadata as JsonObject).name as string;
-    volumes.push({ name, persistentVolumeClaim: { claimName: `${name}-${pod}` } });
-  }
-  spec.volumes = volumes;
-  return spec;
-}
