@@ -28,6 +28,8 @@ export interface FailoverHostDeps {
   readonly clock: Clock;
   readonly admin: BrokerAdminClient;
   readonly resolver: BrokerEndpointResolver;
+  /** Asks every reconciler to look at the cluster soon (a decision changes conditions and rollout gates). */
+  readonly enqueue?: (key: ClusterKey) => void;
 }
 
 export interface FailoverHostConfig {
@@ -231,6 +233,7 @@ export class FailoverHost {
       const kind = classifyDecision(from, to);
       logger.info('controller decision', { group, kind, master: to.masterId, epoch: to.epoch, inSync: to.inSyncReplicaIds, pending: to.pending });
       const text = describe(group, kind, from, to);
+      this.deps.enqueue?.(key);
       if (kind === 'failover') {
         metrics.failover(key.namespace, key.name, group);
         void events.record(this.involved(), 'Warning', 'Failover', text);

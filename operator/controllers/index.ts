@@ -31,7 +31,7 @@ export function createReconcilers(deps: ControllerDeps): Reconciler[] {
   const resolver = deps.brokers?.resolver ?? podIpResolver;
   const ownDrain = deps.brokers?.drain === undefined ? new RemotingBrokerDrainClient() : null;
   const drain = deps.brokers?.drain ?? ownDrain!;
-  const hosts = new FailoverHosts({ kube: deps.kube, events: deps.events, metrics: deps.metrics, clock: deps.clock, admin, resolver });
+  const hosts = new FailoverHosts({ kube: deps.kube, events: deps.events, metrics: deps.metrics, clock: deps.clock, admin, resolver, enqueue: deps.enqueue });
   const scale = new ScaleReconciler(deps.kube, deps.events, drain, resolver);
   return [
     new ChildrenReconciler(deps.kube, deps.events, deps.metrics, hosts, deps.clock),

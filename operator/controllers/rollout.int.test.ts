@@ -91,3 +91,35 @@ test('fewer replicas per group: the master moves by switchover to a replica that
   expect(h.events.some((e) => e.involved === 'ns-u/d' && e.reason === 'MovingMaster')).toBe(true);
   await op.stop();
 });
+
+test('operator restart mid-switchover: the new instance finishes the recorded switchover and the rollout', async () => {
+  const k = { namespace: 'ns-u', name: 'e' };
+  h.fake.create(rocketCluster('ns-u', 'e'));
+  const pending = () => groupOf(h, 'ns-u', 'e', 'broker-0')?.pendingSwitchover != null;
+  const first = h.startOperator({ refuseRoleCalls: pending });
+  await h.until(first, [k], () => isReady(h, 'ns-u', 'e'), 'cluster Ready');
+  await h.until(first, [k], () => groupOf(h, 'ns-u', 'e', 'broker-0')!.inSyncReplicas.length === 2, 'in sync');
+  const oldMaster = groupOf(h, 'ns-u', 'e', 'broker-0')!.master!;
+  const slave = oldMaster === 'e-broker-0-0' ? 'e-broker-0-1' : 'e-broker-0-0';
+
+  h.fake.update('rocketclusters.rocketcluster.io', 'ns-u', 'e', (o) => {
+    (o.spec as JsonObject).image = 'rocketcluster/broker:1.0.1';
+  });
+  // The first instance rolls the slave, records the switchover, and dies before fencing the master.
+  await h.until(first, [k], pending, 'switchover recorded');
+  await first.stop();
+  expect(groupOf(h, 'ns-u', 'e', 'broker-0')!.pendingSwitchover).toMatchObject({ from: oldMaster, to: slave, epoch: 1 });
+  expect(brokerRole(h, 'ns-u', oldMaster)).toEqual({ role: 'master', epoch: 1, writable: true });
+
+  const second = h.startOperator();
+  await h.until(second, [k], () => {
+    const sts = h.fake.get('statefulsets', 'ns-u', 'e-broker-0')!;
+    const want = ((((sts.spec as JsonObject).template as JsonObject).metadata as JsonObject).annotations as Record<string, string>)['rocketcluster.io/config-hash'];
+    return [oldMaster, slave].every((p) => hashOf(h.fake.get('pods', 'ns-u', p)) === want) && isReady(h, 'ns-u', 'e');
+  }, 'rollout finished by the second instance');
+  expect(groupOf(h, 'ns-u', 'e', 'broker-0')).toMatchObject({ master: slave, epoch: 2, pendingSwitchover: null });
+  expect(brokerRole(h, 'ns-u', slave)).toEqual({ role: 'master', epoch: 2, writable: true });
+  expect(brokerRole(h, 'ns-u', oldMaster)).toMatchObject({ role: 'slave', epoch: 2 });
+  expect(statusOf(h, 'ns-u', 'e').failovers).toBe(0);
+  await second.stop();
+});
