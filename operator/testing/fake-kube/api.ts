@@ -14,6 +14,7 @@ import { apiVersionOf, storageKey } from './resources';
 import type { ResourceType } from './resources';
 import { pruneObjectMeta } from './schema';
 import { normalizeTimes } from './times';
+import { normalizeQuantities } from './quantity';
 import { ObjectStore, metaOf } from './store';
 
 export type Subresource = '' | 'status';
@@ -157,7 +158,10 @@ export class KubeCore {
     // Server-owned fields: whatever the client sent is replaced.
     for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'selfLink', 'managedFields']) delete meta[k];
     if (t.status && !t.builtin) delete obj.status;
-    if (t.builtin) normalizeTimes(obj);
+    if (t.builtin) {
+      normalizeTimes(obj);
+      normalizeQuantities(storageKey(t), obj);
+    }
     const hookCauses = this.opts.hooksFor(t)?.create?.(obj, this) ?? [];
     if (hookCauses.length > 0) throw invalid(t.group, t.kind, name, hookCauses);
     if (this.store.get(storageKey(t), t.namespaced ? ns : '', name)) throw alreadyExists(t.group, t.plural, name);
@@ -258,7 +262,10 @@ export class KubeCore {
       if (causes.length > 0) throw invalid(t.group, t.kind, name, causes);
     }
     metaOf(next).resourceVersion = metaOf(old).resourceVersion;
-    if (t.builtin) normalizeTimes(next);
+    if (t.builtin) {
+      normalizeTimes(next);
+      normalizeQuantities(storageKey(t), next);
+    }
     const hookCauses = this.opts.hooksFor(t)?.update?.(old, next, sub, this) ?? [];
     if (hookCauses.length > 0) throw invalid(t.group, t.kind, name, hookCauses);
     if (t.generation !== 'none' && !deepEqual(specPart(old, t), specPart(next, t))) {

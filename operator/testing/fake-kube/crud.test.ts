@@ -207,6 +207,19 @@ describe('timestamps of built-in kinds', () => {
   });
 });
 
+describe('quantities of built-in kinds', () => {
+  test('resources and claim sizes read back canonical; a non-quantity is 400', async () => {
+    const pod = await core.createNamespacedPod({
+      namespace: 'default',
+      body: { metadata: { name: 'q' }, spec: { containers: [{ name: 'c', image: 'i:1', resources: { requests: { cpu: '1000m', memory: '2048Mi' }, limits: { cpu: 0.5 as never } } }] } },
+    });
+    expect(pod.spec?.containers[0].resources).toEqual({ requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '500m' } });
+    const pvc = await core.createNamespacedPersistentVolumeClaim({ namespace: 'default', body: { metadata: { name: 'v' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10240Mi' } } } } });
+    expect(pvc.spec?.resources?.requests?.storage).toBe('10Gi');
+    expect(await codeOf(core.createNamespacedPersistentVolumeClaim({ namespace: 'default', body: { metadata: { name: 'w' }, spec: { resources: { requests: { storage: '10 GB' } } } } }))).toBe(400);
+  });
+});
+
 describe('events', () => {
   test('old-style core events need matching namespaces; events.k8s.io events need eventTime, reporter, action, reason, type', async () => {
     const involved = { kind: 'ConfigMap', name: 'x', namespace: 'other' };
