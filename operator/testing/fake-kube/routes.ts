@@ -50,7 +50,7 @@ export function parseRoute(pathname: string, types: readonly ResourceType[]): Ro
       return { kind: 'resource', type: t, namespace: rest[1], name: rest[3], subresource: rest[4], legacyWatch };
     }
     if (!t && group === '' && rest.length === 3) {
-      // /api/v1/namespaces/<name>/status or /finalize
+      // /api/v1/namespaces/<name>/status (other namespace subresources are not served)
       const ns = find('namespaces') as ResourceType;
       return { kind: 'resource', type: ns, name: rest[1], subresource: rest[2], legacyWatch };
     }

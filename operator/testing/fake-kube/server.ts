@@ -147,7 +147,7 @@ function dispatch(ctx: ServerContext, route: Route, verb: Verb, query: Record<st
   const t = route.type;
   const ns = route.namespace ?? '';
   const sub = route.subresource;
-  if (sub !== undefined && !(sub === 'status' && t.status) && !(sub === 'scale' && t.scale) && !(sub === 'finalize' && t.plural === 'namespaces')) {
+  if (sub !== undefined && !(sub === 'status' && t.status) && !(sub === 'scale' && t.scale)) {
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
   if (t.namespaced && route.namespace === undefined && verb !== 'list' && verb !== 'watch') {
