@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { RocketCluster } from '../api';
 import { validateRocketCluster } from '../api';
 import type { ClusterKey, ClusterMetrics, EventRecorder, KubeClient, KubeObject, ReconcileContext, ReconcileResult, Reconciler } from '../kube';
+import { stableJson } from '../kube';
 import { adminTokenOf, brokerGroupName, configHash, desiredState, groupIndices, nameserverDeploymentName } from '../specs';
 import type { Clock } from '../../stdx';
 import type { FailoverHosts } from './hosts';
@@ -165,7 +166,8 @@ export class ChildrenReconciler implements Reconciler {
         nowIso: new Date(this.clock.nowMs()).toISOString(),
       });
       ready = status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-      return JSON.stringify(status) === JSON.stringify(cluster.status ?? {}) ? null : status;
+      // Key order differs between what we build and what a real API server returns (sorted).
+      return stableJson(status) === stableJson(cluster.status ?? {}) ? null : status;
     });
     if (!written.ok) throw new Error(`status not written: ${written.error.message}`);
     this.metrics.clusterReady(key.namespace, key.name, ready);

@@ -63,6 +63,11 @@ test('create: children from the builders, a first master per group, status and c
   expect(labels(g.master!)).toBe('master');
   expect(labels(slave)).toBe('slave');
   expect(h.metrics.ready.get('ns-a/c')).toBe(true);
+
+  // Settled: passes over an unchanged cluster write nothing (each write would trigger another reconcile).
+  h.fake.clearOperations();
+  for (let i = 0; i < 3; i++) await h.pass(op, [key]);
+  expect(h.fake.operations((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`)).toEqual([]);
   await op.stop();
 });
 
