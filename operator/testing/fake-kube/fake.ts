@@ -18,7 +18,7 @@ import { builtinTypes, resolveRef, storageKey, typeForKind } from './resources';
 import type { ResourceType } from './resources';
 import { parseLabelSelector } from './selectors';
 import { handle } from './server';
-import type { Fault, RequestInfo, ServerContext } from './server';
+import type { Fault, Hold, RequestInfo, ServerContext } from './server';
 import { sweep } from './gc';
 import type { WatchStream } from './watch';
 import { MockControllers, setReadiness } from './mocks';
@@ -51,6 +51,7 @@ export class FakeKube {
   private sweepScheduled = false;
   private stopped = false;
   private mocks: MockControllers | undefined;
+  private readonly releaseAll: (() => void)[] = [];
   private readonly gcEnabled: boolean;
   readonly core: KubeCore;
   url = '';
@@ -64,7 +65,7 @@ export class FakeKube {
       hooksFor: (t) => this.hooksFor(t),
       gracePeriod: (t, obj) => this.podGracePeriod(t, obj),
     });
-    this.ctx = { core: this.core, token: randomBytes(16).toString('hex'), log: [], faults: [], watches: new Set<WatchStream>(), nextSeq: () => ++this.seq };
+    this.ctx = { core: this.core, token: randomBytes(16).toString('hex'), log: [], faults: [], holds: [], watches: new Set<WatchStream>(), nextSeq: () => ++this.seq };
     this.server = createServer((req, res) => void handle(this.ctx, req, res));
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
@@ -250,6 +251,29 @@ export class FakeKube {
     this.ctx.faults.length = 0;
   }
 
+  /**
+   * Parks the next request matching `match` before it executes (it is logged, nothing is written)
+   * until `release()`: for "the operator crashed while this write was in flight" and client timeouts.
+   * `arrived` resolves when the request is parked.
+   */
+  holdNext(match: (r: RequestInfo) => boolean): { readonly arrived: Promise<RequestInfo>; release(): void } {
+    let release!: () => void;
+    let arrived!: (r: RequestInfo) => void;
+    const arrivedP = new Promise<RequestInfo>((r) => (arrived = r));
+    const released = new Promise<void>((r) => (release = r));
+    const hold: Hold = { match, taken: false, arrived, released };
+    this.ctx.holds.push(hold);
+    this.releaseAll.push(release);
+    return {
+      arrived: arrivedP,
+      release: () => {
+        const i = this.ctx.holds.indexOf(hold);
+        if (i >= 0) this.ctx.holds.splice(i, 1);
+        release();
+      },
+    };
+  }
+
   /** Ends every open watch stream (clients see a normal end of stream and must re-watch). */
   dropWatches(): void {
     for (const w of [...this.ctx.watches]) w.end();
@@ -278,6 +302,7 @@ export class FakeKube {
     if (this.stopped) return;
     this.stopped = true;
     this.mocks?.stop();
+    for (const r of this.releaseAll) r();
     this.dropWatches();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const s of this.sockets) s.destroy();

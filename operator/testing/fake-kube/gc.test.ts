@@ -107,6 +107,21 @@ describe('test hooks', () => {
     expect(fake.get('configmaps', 'default', 'a')).toBeDefined();
   });
 
+  test('holdNext parks a request before it executes until released', async () => {
+    const held = fake.holdNext((r) => r.verb === 'update' && r.subresource === 'status');
+    await apps.createNamespacedDeployment({
+      namespace: 'default',
+      body: { metadata: { name: 'd' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i:1' }] } } } },
+    });
+    const d = await apps.readNamespacedDeployment({ name: 'd', namespace: 'default' });
+    const write = apps.replaceNamespacedDeploymentStatus({ name: 'd', namespace: 'default', body: { ...d, status: { replicas: 9 } } });
+    const req = await held.arrived;
+    expect(req.name).toBe('d');
+    expect((fake.get('deployments', 'default', 'd')?.status as { replicas?: number } | undefined)?.replicas).toBeUndefined();
+    held.release();
+    expect((await write).status?.replicas).toBe(9);
+  });
+
   test('the operation log records verbs in order with their status codes', async () => {
     fake.clearOperations();
     await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'a' } } });

@@ -44,11 +44,20 @@ export interface Fault {
   remaining: number;
 }
 
+/** A request parked before it executes until the test releases it (see FakeKube.holdNext). */
+export interface Hold {
+  readonly match: (req: RequestInfo) => boolean;
+  taken: boolean;
+  readonly arrived: (req: RequestInfo) => void;
+  readonly released: Promise<void>;
+}
+
 export interface ServerContext {
   readonly core: KubeCore;
   readonly token: string;
   readonly log: RequestInfo[];
   readonly faults: Fault[];
+  readonly holds: Hold[];
   readonly watches: Set<WatchStream>;
   nextSeq(): number;
 }
@@ -117,6 +126,12 @@ export async function handle(ctx: ServerContext, req: IncomingMessage, res: Serv
       ...(body !== undefined ? { body } : {}),
     };
     ctx.log.push(info);
+    const hold = ctx.holds.find((h) => !h.taken && h.match(info as RequestInfo));
+    if (hold) {
+      hold.taken = true;
+      hold.arrived(info);
+      await hold.released;
+    }
     injectFault(ctx, info);
     const code = dispatch(ctx, route, verb, query, body, req, res);
     if (info) info.code = code;
