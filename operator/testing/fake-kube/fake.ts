@@ -66,7 +66,8 @@ export class FakeKube {
       gracePeriod: (t, obj) => this.podGracePeriod(t, obj),
     });
     this.ctx = { core: this.core, token: randomBytes(16).toString('hex'), log: [], faults: [], holds: [], watches: new Set<WatchStream>(), nextSeq: () => ++this.seq };
-    this.server = createServer((req, res) => void handle(this.ctx, req, res));
+    // A request the client abandoned mid-body has nobody left to answer; it must not become an unhandled rejection.
+    this.server = createServer((req, res) => void handle(this.ctx, req, res).catch(() => res.destroy()));
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
