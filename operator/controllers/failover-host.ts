@@ -66,6 +66,7 @@ const REQUEST_TICKS = 3;
 
 export class FailoverHost {
   readonly loop: ControllerLoop;
+  private readonly store: StatusGroupStateStore;
   private directory: readonly GroupDirectory[] = [];
   private pods: readonly PodObject[] = [];
   private token = '';
@@ -77,6 +78,7 @@ export class FailoverHost {
     readonly config: FailoverHostConfig,
   ) {
     const store = new StatusGroupStateStore(deps.kube, config.key, config.uid);
+    this.store = store;
     this.loop = new ControllerLoop(
       { observe: () => this.observe(), act: (a) => this.act(a), store },
       // Never started: the reconciler calls tick(), so intervalMs only satisfies the constructor.
@@ -87,7 +89,12 @@ export class FailoverHost {
 
   /** One pass: observe, decide, save, act; then the pods' role labels follow the record. */
   async tick(): Promise<TickReport> {
-    const report = await this.loop.tick();
+    let report: TickReport;
+    try {
+      report = await this.loop.tick();
+    } finally {
+      this.store.prime(null);
+    }
     if (!this.stopped) await this.fenceUnreadyMasters(report);
     if (!this.stopped) await this.labelPods(report);
     return report;
@@ -118,7 +125,8 @@ export class FailoverHost {
   private async observe(): Promise<GroupObservation[]> {
     const { kube, resolver } = this.deps;
     const key = this.config.key;
-    const [sets, pods] = await Promise.all([listBrokerSets(kube, key), listBrokerPods(kube, key)]);
+    const [sets, pods, cluster] = await Promise.all([listBrokerSets(kube, key), listBrokerPods(kube, key), this.store.read()]);
+    this.store.prime(cluster);
     this.token = await this.readToken();
     this.pods = pods;
     const byName = new Map(pods.map((p) => [p.metadata?.name ?? '', p]));

@@ -58,6 +58,7 @@ const SAVE_ATTEMPTS = 5;
 export class StatusGroupStateStore implements GroupStateStore {
   /** What `load` returned per group, by version: the base a save compares against. */
   private readonly loaded = new Map<string, { version: string; state: GroupState | null }>();
+  private primed: RocketCluster | null = null;
 
   constructor(
     private readonly kube: KubeClient,
@@ -66,8 +67,16 @@ export class StatusGroupStateStore implements GroupStateStore {
     private readonly uid: string | undefined,
   ) {}
 
+  /**
+   * A copy of the resource read at the start of a controller pass; `load` uses it instead of one GET
+   * per group. Safe: a save always re-reads, and only the group's own record decides a conflict.
+   */
+  prime(cluster: RocketCluster | null): void {
+    this.primed = cluster;
+  }
+
   async load(group: string): Promise<StoredGroupState | null> {
-    const cluster = await this.read();
+    const cluster = this.primed ?? (await this.read());
     const version = cluster.metadata.resourceVersion ?? '';
     const g = findGroup(cluster, group);
     const state = g === undefined ? null : stateFromStatus(g);
@@ -106,7 +115,8 @@ export class StatusGroupStateStore implements GroupStateStore {
     return { ...status, groups, failovers };
   }
 
-  private async read(): Promise<RocketCluster> {
+  /** The resource, checked to be the one this store was made for. */
+  async read(): Promise<RocketCluster> {
     const cluster = await readCluster(this.kube, this.key);
     if (cluster === null) throw new Error(`RocketCluster ${this.key.namespace}/${this.key.name} is gone`);
     if (this.uid !== undefined && cluster.metadata.uid !== undefined && cluster.metadata.uid !== this.uid) {
