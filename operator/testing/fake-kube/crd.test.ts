@@ -82,6 +82,12 @@ describe('CustomResourceDefinitions', () => {
     const s = await statusOf(ext.createCustomResourceDefinition({ body: bad }));
     expect(s.code).toBe(422);
     expect(s.details?.causes?.some((c) => c.field?.includes('properties[untyped].type'))).toBe(true);
+    const closed = JSON.parse(JSON.stringify(crd));
+    closed.metadata.name = 'gadgets.example.io';
+    closed.spec.names = { plural: 'gadgets', kind: 'Gadget' };
+    closed.spec.versions[0].schema.openAPIV3Schema.properties.spec.additionalProperties = false;
+    const c = await statusOf(ext.createCustomResourceDefinition({ body: closed }));
+    expect(c.details?.causes?.map((x) => x.message)).toContain('Forbidden: additionalProperties cannot be set to false');
     const misnamed = JSON.parse(JSON.stringify(crd));
     misnamed.metadata.name = 'other.example.io';
     expect(await codeOf(ext.createCustomResourceDefinition({ body: misnamed }))).toBe(422);

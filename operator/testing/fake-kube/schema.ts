@@ -251,6 +251,9 @@ export function structuralErrors(root: SchemaProps, basePath: string): StatusCau
       causes.push({ reason: 'FieldValueForbidden', message: 'Forbidden: must be empty if x-kubernetes-int-or-string is true', field: `${path}.type` });
     }
     if (s.type === 'array' && !s.items) causes.push({ reason: 'FieldValueRequired', message: 'Required value: must be specified', field: `${path}.items` });
+    if (s.additionalProperties === false) {
+      causes.push({ reason: 'FieldValueForbidden', field: `${path}.additionalProperties`, message: 'Forbidden: additionalProperties cannot be set to false' });
+    }
     if (s.properties && s.additionalProperties !== undefined && s.additionalProperties !== false) {
       causes.push({ reason: 'FieldValueForbidden', message: 'Forbidden: additionalProperties and properties are mutual exclusive', field: `${path}.additionalProperties` });
     }
