@@ -15,7 +15,7 @@ function cluster(groups: GroupStatus[], extraStatus: Record<string, unknown> = {
     metadata: { name: 'c', namespace: 'ns', generation: 4 },
     spec: { image: 'img:1', broker: { groups: 1, replicasPerGroup: 2 } },
     status: { groups, failovers: 2, ...extraStatus },
-  }) as RocketCluster;
+  }) as unknown as RocketCluster;
 }
 
 const group: GroupStatus = { name: 'broker-0', phase: 'Active', master: 'c-broker-0-0', epoch: 3, inSyncReplicas: ['c-broker-0-0', 'c-broker-0-1'], syncStateSetEpoch: 2, pendingSwitchover: null, masterSince: NOW, replicas: [] };
