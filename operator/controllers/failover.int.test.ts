@@ -1,11 +1,11 @@
 import type { JsonObject, RequestInfo } from '../testing/fake-kube';
 import { cleanupTempDirs } from '../../testing/temp';
 import { Harness } from './harness.test-util';
-import { brokerRole, groupOf, isReady, rocketCluster, statusOf } from './fixtures.test-util';
+import { brokerRole, conditionOf, groupOf, isReady, rocketCluster, statusOf } from './fixtures.test-util';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await Harness.start(['ns-f', 'ns-r', 'ns-z']);
+  h = await Harness.start(['ns-f', 'ns-r', 'ns-z', 'ns-n']);
 });
 afterAll(async () => {
   await h.close();
@@ -117,5 +117,25 @@ test('a master whose pod is not Ready is replaced; its still-running broker is f
   await h.until(op, [key], () => brokerRole(h, 'ns-z', oldMaster)?.role === 'slave', 'old master demoted once Ready');
   expect(brokerRole(h, 'ns-z', oldMaster)?.epoch).toBe(2);
   expect(groupOf(h, 'ns-z', 'c', 'broker-0')).toMatchObject({ master: candidate, epoch: 2 });
+  await op.stop();
+});
+
+test('failover disabled: a dead master is reported (Degraded) but never replaced; it takes its role back when it returns', async () => {
+  const key = { namespace: 'ns-n', name: 'c' };
+  h.fake.create(rocketCluster('ns-n', 'c', { failover: { enabled: false } }));
+  const op = h.startOperator();
+  await h.until(op, [key], () => isReady(h, 'ns-n', 'c'), 'cluster Ready');
+  const master = groupOf(h, 'ns-n', 'c', 'broker-0')!.master!;
+  await h.killPod('ns-n', master, { holdDown: true });
+  h.clock.offsetMs += 3_600_000;
+  await h.until(op, [key], () => conditionOf(h, 'ns-n', 'c', 'Degraded')?.reason === 'MasterDown', 'Degraded: MasterDown');
+  for (let i = 0; i < 3; i++) await h.pass(op, [key]);
+  expect(groupOf(h, 'ns-n', 'c', 'broker-0')).toMatchObject({ master, epoch: 1 });
+  expect(brokerRole(h, 'ns-n', other(master))).toMatchObject({ role: 'slave', epoch: 1 });
+
+  h.release('ns-n', master);
+  await h.until(op, [key], () => brokerRole(h, 'ns-n', master)?.role === 'master' && isReady(h, 'ns-n', 'c'), 'the master back');
+  expect(groupOf(h, 'ns-n', 'c', 'broker-0')?.master).toBe(master);
+  expect(statusOf(h, 'ns-n', 'c').failovers).toBe(0);
   await op.stop();
 });
