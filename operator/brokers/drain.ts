@@ -16,7 +16,7 @@
  */
 import { isDlqTopic, isRetryTopic, isSystemTopic } from '../../message';
 import type { RemotingCommand } from '../../protocol';
-import { CreateTopicRequestHeader, PERM_INHERIT, PERM_WRITE, RequestCode, ResponseCode, defineHeader, makeRequest, parseLenientJson } from '../../protocol';
+import { BrokerPermRequestHeader, CreateTopicRequestHeader, PERM_INHERIT, PERM_WRITE, RequestCode, ResponseCode, defineHeader, makeRequest, parseLenientJson } from '../../protocol';
 import { RemotingClient } from '../../remoting';
 import type { Result } from '../../stdx';
 import { err, ok } from '../../stdx';
@@ -37,6 +37,11 @@ export interface BrokerDrainClient {
   setWritable(address: string, writable: boolean): Promise<Result<PermissionChange, string>>;
   /** Lag of every consumer group that committed offsets on the broker at `address`. */
   consumerLag(address: string): Promise<Result<readonly GroupLag[], string>>;
+  /**
+   * WIPE_WRITE_PERM_OF_BROKER / ADD_WRITE_PERM_OF_BROKER at one name server: the write bit of every
+   * route entry of `brokerName`, the auto-create template's included. Returns the topics changed.
+   */
+  setRouteWritable(nameserverAddress: string, brokerName: string, writable: boolean): Promise<Result<number, string>>;
   close(): Promise<void>;
 }
 
@@ -108,6 +113,14 @@ export class RemotingBrokerDrainClient implements BrokerDrainClient {
       out.push({ consumerGroup, lag });
     }
     return ok(out);
+  }
+
+  async setRouteWritable(nameserverAddress: string, brokerName: string, writable: boolean): Promise<Result<number, string>> {
+    const code = writable ? RequestCode.ADD_WRITE_PERM_OF_BROKER : RequestCode.WIPE_WRITE_PERM_OF_BROKER;
+    const reply = await this.invoke(nameserverAddress, makeRequest(code, { extFields: BrokerPermRequestHeader.format({ brokerName }) }), `${writable ? 'add' : 'wipe'} write permission of ${brokerName}`);
+    if (!reply.ok) return reply;
+    const counts = reply.value.extFields ?? {};
+    return ok(Number(counts.wipeTopicCount ?? counts.addTopicCount ?? 0));
   }
 
   async close(): Promise<void> {

@@ -51,3 +51,13 @@ export const podIpResolver: BrokerEndpointResolver = (pod) => {
 export function podDnsName(pod: BrokerPodRef): string {
   return `${pod.name}.${pod.serviceName}.${pod.namespace}.svc`;
 }
+
+/** A name server pod: its remoting address, or null without an IP. */
+export type NameserverEndpointResolver = (pod: { readonly namespace: string; readonly name: string; readonly podIP?: string }) => string | null;
+
+export const NAMESERVER_PORT = 9876;
+
+export const podIpNameserverResolver: NameserverEndpointResolver = (pod) => {
+  if (pod.podIP === undefined || pod.podIP === '') return null;
+  return pod.podIP.includes(':') ? `[${pod.podIP}]:${NAMESERVER_PORT}` : `${pod.podIP}:${NAMESERVER_PORT}`;
+};

@@ -46,7 +46,7 @@ export class PodBrokers {
   }
 
   /** Starts (or restarts on its old store) the broker of a pod. */
-  async start(namespace: string, podName: string, group: string, token = this.token): Promise<PodBroker> {
+  async start(namespace: string, podName: string, group: string, token = this.token, namesrvAddr: readonly string[] = []): Promise<PodBroker> {
     const k = key(namespace, podName);
     let p = this.pods.get(k);
     if (p === undefined) {
@@ -54,7 +54,7 @@ export class PodBrokers {
       this.pods.set(k, p);
     }
     if (p.broker !== null) return p;
-    const config = localBrokerConfig(0, [], {
+    const config = localBrokerConfig(0, namesrvAddr, {
       brokerName: group,
       brokerClusterName: namespace,
       roleSource: 'controller',

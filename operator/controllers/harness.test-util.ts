@@ -21,6 +21,9 @@ import type { BrokerAdminClient, BrokerEndpoints } from '../brokers';
 import { HttpBrokerAdminClient, RemotingBrokerDrainClient } from '../brokers';
 import { PodBrokers } from '../brokers/pod-brokers.test-util';
 import { createReconcilers } from './index';
+import type { Nameserver } from '../../nameserver';
+import { startNameserver } from '../../nameserver';
+import { tempDir } from '../../testing/temp';
 
 const level = process.env.ROCKET_TEST_LOG;
 const testLogger: ServerLogger = level !== undefined && isLogLevel(level) ? createRootLogger({ service: 'operator-test', level: level as LogLevel, stream: process.stderr }) : silentLogger;
@@ -81,6 +84,8 @@ export class Harness {
   readonly events: RecordedEvent[] = [];
   readonly roleCalls: RoleCall[] = [];
   readonly held = new Set<string>();
+  /** Real name servers of the nameserver pods, by `ns/pod`. */
+  readonly nameservers = new Map<string, Nameserver>();
   private readonly operators: Operator[] = [];
 
   private constructor(
@@ -93,7 +98,7 @@ export class Harness {
   static async start(namespaces: readonly string[]): Promise<Harness> {
     const fake = await FakeKube.start({ namespaces: ['default', ...namespaces] });
     fake.create(buildCrd() as unknown as JsonObject);
-    fake.enableMocks({ statefulSets: true, deployments: true, pvcs: true, kubelet: { autoReady: false, podIp: () => '127.0.0.1' } });
+    fake.enableMocks({ statefulSets: true, deployments: { createPods: true }, pvcs: true, kubelet: { autoReady: false, podIp: () => '127.0.0.1' } });
     const kube = new HttpKubeClient(KubeTransport.create(fake.kubeConfig(), 5000));
     return new Harness(fake, kube, new PodBrokers('', { autoCreateTopicEnable: true }), new RemotingBrokerDrainClient());
   }
@@ -126,7 +131,15 @@ export class Harness {
       logger: testLogger,
       settings: { failoverTickMs: 500, identity: 'test' },
       enqueue: () => undefined,
-      brokers: { admin, drain: this.drain, resolver: this.brokers.resolver },
+      brokers: {
+        admin,
+        drain: this.drain,
+        resolver: this.brokers.resolver,
+        nameserverResolver: (pod) => {
+          const n = this.nameservers.get(`${pod.namespace}/${pod.name}`);
+          return n === undefined ? null : `${n.address.host}:${n.address.port}`;
+        },
+      },
     });
     const op: Operator = { reconcilers, stop: async () => void (await Promise.all(reconcilers.map((r) => r.stop?.()))) };
     this.operators.push(op);
@@ -173,9 +186,22 @@ export class Harness {
     };
   }
 
-  /** Our kubelet step: running broker pods get their broker, then Ready. Nameserver pods are Ready at once. */
+  /** Our kubelet step: running pods get their real name server or broker (name servers first), then Ready. */
   async syncWorkloads(): Promise<void> {
-    for (const pod of this.fake.list('pods')) await this.kubelet(pod);
+    const pods = this.fake.list('pods');
+    const isNameserver = (p: JsonObject) => ((p.metadata as JsonObject).labels as Record<string, string> | undefined)?.['app.kubernetes.io/component'] === 'nameserver';
+    for (const pod of pods.filter(isNameserver)) await this.kubelet(pod);
+    for (const pod of pods.filter((p) => !isNameserver(p))) await this.kubelet(pod);
+  }
+
+  /** The running name servers of a cluster, `host:port`. */
+  nameserverAddrs(namespace: string, cluster: string): string[] {
+    return this.fake
+      .list('pods', namespace, `rocketcluster.io/cluster=${cluster},app.kubernetes.io/component=nameserver`)
+      .flatMap((p) => {
+        const n = this.nameservers.get(`${namespace}/${(p.metadata as JsonObject).name as string}`);
+        return n === undefined ? [] : [`${n.address.host}:${n.address.port}`];
+      });
   }
 
   private async kubelet(pod: JsonObject): Promise<void> {
@@ -186,18 +212,29 @@ export class Harness {
     const status = (pod.status ?? {}) as JsonObject;
     const ready = ((status.conditions as JsonObject[] | undefined) ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
     if (ready || status.phase !== 'Running' || m.deletionTimestamp !== undefined || this.held.has(`${ns}/${name}`)) return;
+    if (labels['app.kubernetes.io/component'] === 'nameserver' && !this.nameservers.has(`${ns}/${name}`)) {
+      this.nameservers.set(`${ns}/${name}`, await startNameserver({ dataDir: tempDir('op-namesrv-'), logger: silentLogger }));
+    }
     if (labels['app.kubernetes.io/component'] === 'broker') {
       // The pod's env takes the token from the cluster's Secret, as the StatefulSet template says.
-      const secret = this.fake.get('secrets', ns, `${labels['rocketcluster.io/cluster']}-admin-token`);
+      const cluster = labels['rocketcluster.io/cluster']!;
+      const secret = this.fake.get('secrets', ns, `${cluster}-admin-token`);
       const b64 = (secret?.data as Record<string, string> | undefined)?.token;
       const token = b64 === undefined ? '' : Buffer.from(b64, 'base64').toString('utf8');
-      await this.brokers.start(ns, name, labels['rocketcluster.io/broker-group']!, token);
+      await this.brokers.start(ns, name, labels['rocketcluster.io/broker-group']!, token, this.nameserverAddrs(ns, cluster));
     }
     this.fake.setPodReady(ns, name, true);
   }
 
-  /** Brokers whose pod is gone or terminating stop (a deleted pod's process dies). */
+  /** Brokers (and name servers) whose pod is gone or terminating stop (a deleted pod's process dies). */
   async reapBrokers(): Promise<void> {
+    for (const [k, n] of [...this.nameservers]) {
+      const [ns, name] = k.split('/') as [string, string];
+      const pod = this.fake.get('pods', ns, name);
+      if (pod !== undefined && (pod.metadata as JsonObject).deletionTimestamp === undefined) continue;
+      this.nameservers.delete(k);
+      await n.close();
+    }
     for (const [ns, name] of this.brokers.running()) {
       const pod = this.fake.get('pods', ns, name);
       if (pod === undefined || (pod.metadata as JsonObject).deletionTimestamp !== undefined) await this.brokers.stop(ns, name);
@@ -251,6 +288,8 @@ export class Harness {
   async close(): Promise<void> {
     for (const op of this.operators) await op.stop();
     await this.brokers.closeAll();
+    for (const n of this.nameservers.values()) await n.close();
+    this.nameservers.clear();
     await this.drain.close();
     await this.fake.stop();
   }

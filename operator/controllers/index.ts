@@ -7,8 +7,8 @@
  * Deletion needs no finalizer: children carry ownerReferences; PVCs are kept.
  */
 import type { Reconciler, ReconcilerDeps } from '../kube';
-import type { BrokerAdminClient, BrokerDrainClient, BrokerEndpointResolver } from '../brokers';
-import { HttpBrokerAdminClient, RemotingBrokerDrainClient, podIpResolver } from '../brokers';
+import type { BrokerAdminClient, BrokerDrainClient, BrokerEndpointResolver, NameserverEndpointResolver } from '../brokers';
+import { HttpBrokerAdminClient, RemotingBrokerDrainClient, podIpNameserverResolver, podIpResolver } from '../brokers';
 import { ChildrenReconciler } from './children';
 import { FailoverReconciler } from './failover';
 import { FailoverHosts } from './hosts';
@@ -20,6 +20,7 @@ export interface BrokerAccess {
   readonly admin?: BrokerAdminClient;
   readonly drain?: BrokerDrainClient;
   readonly resolver?: BrokerEndpointResolver;
+  readonly nameserverResolver?: NameserverEndpointResolver;
 }
 
 export interface ControllerDeps extends ReconcilerDeps {
@@ -32,7 +33,7 @@ export function createReconcilers(deps: ControllerDeps): Reconciler[] {
   const ownDrain = deps.brokers?.drain === undefined ? new RemotingBrokerDrainClient() : null;
   const drain = deps.brokers?.drain ?? ownDrain!;
   const hosts = new FailoverHosts({ kube: deps.kube, events: deps.events, metrics: deps.metrics, clock: deps.clock, admin, resolver, enqueue: deps.enqueue });
-  const scale = new ScaleReconciler(deps.kube, deps.events, drain, resolver);
+  const scale = new ScaleReconciler(deps.kube, deps.events, drain, resolver, deps.brokers?.nameserverResolver ?? podIpNameserverResolver);
   return [
     new ChildrenReconciler(deps.kube, deps.events, deps.metrics, hosts, deps.clock),
     new FailoverReconciler(deps.kube, hosts, deps.settings),

@@ -1,5 +1,6 @@
 import type { JsonObject } from '../testing/fake-kube';
-import { RequestCode, ResponseCode, UpdateConsumerOffsetRequestHeader, makeRequest } from '../../protocol';
+import { PERM_READ, PERM_WRITE, RequestCode, ResponseCode, UpdateConsumerOffsetRequestHeader, makeRequest } from '../../protocol';
+import { AdminClient } from '../../client';
 import { RemotingClient } from '../../remoting';
 import { sendV2Request } from '../../broker/test-kit';
 import { cleanupTempDirs } from '../../testing/temp';
@@ -58,6 +59,17 @@ test('scale up by a whole group, then a safe scale-down: read-only, wait for con
   setGroups('ns-s', 1);
   await h.until(op, [key], () => groupOf(h, 'ns-s', 'c', 'broker-1')?.phase === 'Draining', 'broker-1 draining');
   await h.until(op, [key], async () => (await send(addr, 0)) === ResponseCode.NO_PERMISSION, 'writes refused on the draining group');
+  // Routes: the group's topics and its auto-create template are read-only at the name server.
+  const admin = new AdminClient({ namesrvAddr: h.nameserverAddrs('ns-s', 'c').join(';') });
+  await admin.start();
+  try {
+    await h.until(op, [key], async () => {
+      const [orders, template] = await Promise.all([admin.describeTopic('orders'), admin.describeTopic('TBW102')]);
+      return orders.perm['broker-1'] === PERM_READ && template.perm['broker-1'] !== undefined && (template.perm['broker-1'] & PERM_WRITE) === 0 && ((template.perm['broker-0'] ?? 0) & PERM_WRITE) !== 0;
+    }, 'read-only routes for broker-1');
+  } finally {
+    await admin.close();
+  }
   for (let i = 0; i < 5; i++) await h.pass(op, [key]);
   // Consumers are behind: the group stays.
   expect(groupOf(h, 'ns-s', 'c', 'broker-1')?.phase).toBe('Draining');
@@ -102,6 +114,14 @@ test('scaling back up while a group drains gives it its write permission back', 
   setGroups('ns-q', 2);
   await h.until(op, [key], () => groupOf(h, 'ns-q', 'c', 'broker-1')?.phase === 'Active', 'active again');
   expect(await send(addr, 0)).toBe(ResponseCode.SUCCESS);
+  const admin = new AdminClient({ namesrvAddr: h.nameserverAddrs('ns-q', 'c').join(';') });
+  await admin.start();
+  try {
+    const template = await admin.describeTopic('TBW102');
+    expect((template.perm['broker-1'] ?? 0) & PERM_WRITE).toBe(PERM_WRITE);
+  } finally {
+    await admin.close();
+  }
   expect(names('statefulsets', 'ns-q')).toEqual(['c-broker-0', 'c-broker-1']);
   expect(h.events.some((e) => e.involved === 'ns-q/c' && e.reason === 'ScaleDownCancelled')).toBe(true);
   await op.stop();

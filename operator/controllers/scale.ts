@@ -5,7 +5,8 @@
  * restart resumes where it was:
  * - Active → Draining: an Event, nothing else yet.
  * - Draining: every user topic on the group's master is made read-only (operator/brokers/drain.ts:
- *   producers route elsewhere, consumers keep reading); the group waits until no consumer group has
+ *   producers route elsewhere, consumers keep reading), and every name server wipes the group's write
+ *   permission (which also covers the auto-create template); the group waits until no consumer group has
  *   lag on it, seen on two passes in a row (a message answered just before the change may not be in
  *   a consume queue yet).
  * - Deleting: the StatefulSet, headless Service and PDB are deleted; once the StatefulSet is gone
@@ -16,7 +17,7 @@
  * Deleting groups).
  */
 import type { GroupPhase, GroupStatus, RocketCluster } from '../api';
-import type { BrokerDrainClient, BrokerEndpointResolver } from '../brokers';
+import type { BrokerDrainClient, BrokerEndpointResolver, NameserverEndpointResolver } from '../brokers';
 import type { ClusterKey, EventRecorder, KubeClient, KubeObject, ReconcileContext, ReconcileResult, Reconciler } from '../kube';
 import type { GroupView } from './group-view';
 import { groupViews } from './group-view';
@@ -37,6 +38,7 @@ export class ScaleReconciler implements Reconciler {
     private readonly events: EventRecorder,
     private readonly drain: BrokerDrainClient,
     private readonly resolver: BrokerEndpointResolver,
+    private readonly nameserverResolver: NameserverEndpointResolver,
   ) {}
 
   async reconcile(key: ClusterKey, ctx: ReconcileContext): Promise<ReconcileResult> {
@@ -89,6 +91,7 @@ export class ScaleReconciler implements Reconciler {
       return;
     }
     if (perm.value.changed.length > 0) ctx.logger.info('scale down: topics made read-only', { group: view.group, topics: perm.value.changed });
+    await this.setRoutesWritable(key, view.group, false, ctx);
     const lag = await this.drain.consumerLag(address);
     if (!lag.ok) {
       ctx.logger.warn('scale down: consumer lag unknown', { group: view.group, error: lag.error });
@@ -116,6 +119,7 @@ export class ScaleReconciler implements Reconciler {
       ctx.logger.warn('scale down cancelled: write permission not restored yet', { group: view.group, error: perm.error });
       return true;
     }
+    await this.setRoutesWritable(key, view.group, true, ctx);
     await this.setPhase(key, view.group, 'Active', view.status);
     await this.event(cluster, 'ScaleDownCancelled', `${view.group}: wanted again; write permission restored`);
     return false;
@@ -148,6 +152,24 @@ export class ScaleReconciler implements Reconciler {
     if (!removed.ok) throw new Error(`removing ${group} from status: ${removed.error.message}`);
     ctx.logger.info('scale down: group deleted', { group, claimsDeleted: cluster.spec.broker.storage.deleteClaimsOnScaleDown });
     await this.event(cluster, 'ScaledDown', `${group}: deleted${cluster.spec.broker.storage.deleteClaimsOnScaleDown ? ' with its PVCs' : '; its PVCs are kept (storage.deleteClaimsOnScaleDown is false)'}`);
+  }
+
+  /**
+   * The same on every ready name server, repeated each pass (a restarted name server forgets it):
+   * it also covers the auto-create template (TBW102), whose permissions the broker does not let us
+   * change, so producers creating topics on the fly stop picking the group. Best effort: the topic
+   * permissions on the broker are what lasts.
+   */
+  private async setRoutesWritable(key: ClusterKey, group: string, writable: boolean, ctx: ReconcileContext): Promise<void> {
+    const pods = await this.kube.list<PodObject>('v1', 'Pod', key.namespace, { labelSelector: `rocketcluster.io/cluster=${key.name},app.kubernetes.io/component=nameserver` });
+    for (const pod of pods) {
+      if (!isPodReady(pod)) continue;
+      const address = this.nameserverResolver({ namespace: key.namespace, name: pod.metadata?.name ?? '', ...(pod.status?.podIP !== undefined ? { podIP: pod.status.podIP } : {}) });
+      if (address === null) continue;
+      const r = await this.drain.setRouteWritable(address, group, writable);
+      if (!r.ok) ctx.logger.warn('name server route permission not changed', { group, nameserver: pod.metadata?.name, writable, error: r.error });
+      else if (r.value > 0) ctx.logger.info('name server route permission changed', { group, nameserver: pod.metadata?.name, writable, topics: r.value });
+    }
   }
 
   /** The draining group's master, remoting address; null while it has no ready master pod. */
