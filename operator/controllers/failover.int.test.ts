@@ -24,7 +24,7 @@ function statusWrite(ns: string, master: string, epoch: number): RequestInfo | u
 
 test('failover: a master down past the delay is replaced at a new epoch, recorded before any broker is told, and fenced when it returns', async () => {
   const key = { namespace: 'ns-f', name: 'c' };
-  h.fake.create(rocketCluster('ns-f', 'c', { failover: { masterDownAfterSeconds: 5 } }));
+  h.fake.create(rocketCluster('ns-f', 'c', { failover: { masterDownAfterSeconds: 60 } }));
   const op = h.startOperator();
   await h.until(op, [key], () => isReady(h, 'ns-f', 'c'), 'cluster Ready');
   const before = groupOf(h, 'ns-f', 'c', 'broker-0')!;
@@ -37,7 +37,7 @@ test('failover: a master down past the delay is replaced at a new epoch, recorde
   // Not yet down for masterDownAfterSeconds: no decision.
   expect(groupOf(h, 'ns-f', 'c', 'broker-0')).toMatchObject({ master: oldMaster, epoch: 1 });
 
-  h.clock.offsetMs += 6_000;
+  h.clock.offsetMs += 61_000;
   await h.until(op, [key], () => brokerRole(h, 'ns-f', candidate)?.role === 'master', 'the slave promoted');
   const after = groupOf(h, 'ns-f', 'c', 'broker-0')!;
   expect(after).toMatchObject({ master: candidate, epoch: 2, inSyncReplicas: [candidate] });
