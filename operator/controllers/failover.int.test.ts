@@ -67,7 +67,7 @@ test('failover: a master down past the delay is replaced at a new epoch, recorde
 
 test('operator restart mid-failover: a new instance carries on from the decision in status', async () => {
   const key = { namespace: 'ns-r', name: 'c' };
-  h.fake.create(rocketCluster('ns-r', 'c', { failover: { masterDownAfterSeconds: 5 } }));
+  h.fake.create(rocketCluster('ns-r', 'c', { failover: { masterDownAfterSeconds: 60 } }));
   let crashed = false;
   const first = h.startOperator({ refuseRoleCalls: () => crashed });
   await h.until(first, [key], () => isReady(h, 'ns-r', 'c'), 'cluster Ready');
@@ -77,7 +77,7 @@ test('operator restart mid-failover: a new instance carries on from the decision
 
   await h.killPod('ns-r', oldMaster, { holdDown: true });
   await h.pass(first, [key]);
-  h.clock.offsetMs += 6_000;
+  h.clock.offsetMs += 61_000;
   crashed = true; // from here on the first operator records decisions but dies before telling brokers
   await h.until(first, [key], () => groupOf(h, 'ns-r', 'c', 'broker-0')!.epoch === 2, 'the decision recorded');
   await first.stop();
@@ -98,7 +98,7 @@ test('operator restart mid-failover: a new instance carries on from the decision
 
 test('a master whose pod is not Ready is replaced; its still-running broker is fenced, then made a slave once Ready', async () => {
   const key = { namespace: 'ns-z', name: 'c' };
-  h.fake.create(rocketCluster('ns-z', 'c', { failover: { masterDownAfterSeconds: 5 } }));
+  h.fake.create(rocketCluster('ns-z', 'c', { failover: { masterDownAfterSeconds: 60 } }));
   const op = h.startOperator();
   await h.until(op, [key], () => isReady(h, 'ns-z', 'c'), 'cluster Ready');
   await h.until(op, [key], () => groupOf(h, 'ns-z', 'c', 'broker-0')!.inSyncReplicas.length === 2, 'both replicas in sync');
@@ -107,7 +107,7 @@ test('a master whose pod is not Ready is replaced; its still-running broker is f
 
   h.markNotReady('ns-z', oldMaster);
   await h.pass(op, [key]);
-  h.clock.offsetMs += 6_000;
+  h.clock.offsetMs += 61_000;
   await h.until(op, [key], () => brokerRole(h, 'ns-z', candidate)?.role === 'master', 'the slave promoted');
   await h.until(op, [key], () => brokerRole(h, 'ns-z', oldMaster)?.writable === false, 'the unready old master fenced');
   expect(brokerRole(h, 'ns-z', oldMaster)).toEqual({ role: 'master', epoch: 1, writable: false });

@@ -13,7 +13,7 @@ export function rocketCluster(namespace: string, name: string, spec: Record<stri
       image: 'rocketcluster/broker:1.0.0',
       nameserver: { replicas: 1 },
       broker: { groups: 1, replicasPerGroup: 2, storage: { size: '10Gi' }, ...broker },
-      failover: { enabled: true, masterDownAfterSeconds: 5, ...failover },
+      failover: { enabled: true, masterDownAfterSeconds: 60, ...failover },
       ...rest,
     } as unknown as JsonObject,
   };

@@ -64,7 +64,7 @@ test('spec change: slaves roll first (one at a time), then a switchover to an up
 
 test('fewer replicas per group: the master moves by switchover to a replica that stays before the StatefulSet shrinks', async () => {
   const k = { namespace: 'ns-u', name: 'd' };
-  h.fake.create(rocketCluster('ns-u', 'd', { failover: { masterDownAfterSeconds: 5 } }));
+  h.fake.create(rocketCluster('ns-u', 'd', { failover: { masterDownAfterSeconds: 60 } }));
   const op = h.startOperator();
   await h.until(op, [k], () => isReady(h, 'ns-u', 'd'), 'cluster Ready');
   await h.until(op, [k], () => groupOf(h, 'ns-u', 'd', 'broker-0')!.inSyncReplicas.length === 2, 'in sync');
@@ -73,7 +73,7 @@ test('fewer replicas per group: the master moves by switchover to a replica that
   if (first === 'd-broker-0-0') {
     await h.killPod('ns-u', first, { holdDown: true });
     await h.pass(op, [k]);
-    h.clock.offsetMs += 6_000;
+    h.clock.offsetMs += 61_000;
     await h.until(op, [k], () => groupOf(h, 'ns-u', 'd', 'broker-0')!.master === 'd-broker-0-1', 'master on ordinal 1');
     h.release('ns-u', first);
   }
