@@ -106,9 +106,10 @@ export class FailoverHost {
     const pending = this.loop.requestSwitchover(group, targetId).then((o) => (settled = o));
     for (let i = 0; i < REQUEST_TICKS && settled === null && !this.stopped; i++) await this.tick();
     if (settled === null) {
-      // Not settled in time: stop() refuses it, and a refused outcome is what the caller gets.
+      // Not settled yet (saves kept conflicting): it stays queued, and a later pass applies or
+      // refuses it against fresh observations; the caller sees the outcome in status.
       void pending;
-      return { accepted: false, reason: 'the request was not taken up in time' };
+      return { accepted: false, reason: 'the request was not taken up yet' };
     }
     return settled;
   }
