@@ -35,7 +35,17 @@ export function groupViews(cluster: RocketCluster, sets: readonly StatefulSetObj
       if (pod === undefined) return { name, exists: false, terminating: false, ready: false };
       const hash = podConfigHash(pod);
       const uid = pod.metadata?.uid;
-      return { name, exists: true, terminating: isTerminating(pod), ready: isPodReady(pod), ...(hash !== undefined ? { configHash: hash } : {}), ...(uid !== undefined ? { uid } : {}) };
+      const ready = isPodReady(pod);
+      const since = ready ? undefined : notReadySince(pod);
+      return {
+        name,
+        exists: true,
+        terminating: isTerminating(pod),
+        ready,
+        ...(hash !== undefined ? { configHash: hash } : {}),
+        ...(uid !== undefined ? { uid } : {}),
+        ...(since !== undefined ? { notReadySinceMs: since } : {}),
+      };
     });
     const status = cluster.status?.groups?.find((g) => g.name === group);
     views.push({
@@ -50,4 +60,12 @@ export function groupViews(cluster: RocketCluster, sets: readonly StatefulSetObj
     });
   }
   return views.sort((a, b) => a.index - b.index);
+}
+
+function notReadySince(pod: PodObject): number | undefined {
+  const condition = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  const at = condition?.lastTransitionTime ?? pod.metadata?.creationTimestamp;
+  if (at === undefined) return undefined;
+  const ms = at instanceof Date ? at.getTime() : Date.parse(at);
+  return Number.isNaN(ms) ? undefined : ms;
 }

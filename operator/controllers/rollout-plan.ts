@@ -17,6 +17,8 @@ export interface RolloutPod {
   readonly terminating: boolean;
   readonly ready: boolean;
   readonly configHash?: string;
+  /** Not ready: since when (the Ready condition's last transition, else the pod's creation), ms. */
+  readonly notReadySinceMs?: number;
 }
 
 export interface RolloutInput {

@@ -69,3 +69,13 @@ test('outdated pods: Progressing RollingUpdate; transition times kept while a co
   expect(time(later, 'Ready')).toBe(NOW);
   expect(time(later, 'Progressing')).toBe('2026-11-24T23:05:00.000Z');
 });
+
+test('a pod that stays not ready during a rollout makes the cluster Degraded after a while', () => {
+  const notReadyFor = (ms: number) => {
+    const v = view(both.map((p) => ({ ...p, hash: 'h0' })));
+    const pods = v.pods.map((p, i) => (i === 1 ? { ...p, ready: false, configHash: 'h1', notReadySinceMs: Date.parse(NOW) - ms } : p));
+    return computeStatus({ cluster: cluster([group]), views: [{ ...v, pods }], snapshots: snapshot(obs('c-broker-0-0', 'master', 1)), nameserversReady: 1, specProblems: [], appliedGeneration: 4, nowIso: NOW });
+  };
+  expect(conditions(notReadyFor(10_000))).toMatchObject({ Progressing: 'True RollingUpdate', Degraded: 'False AsExpected' });
+  expect(conditions(notReadyFor(10 * 60_000))).toMatchObject({ Progressing: 'True RollingUpdate', Degraded: 'True ReplicasNotReady' });
+});

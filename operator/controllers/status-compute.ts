@@ -22,6 +22,9 @@ export interface StatusInput {
   readonly nowIso: string;
 }
 
+/** A pod not ready this long makes the cluster Degraded even while a rollout or scale-up waits for it. */
+export const STUCK_AFTER_MS = 5 * 60_000;
+
 interface Verdict {
   readonly status: Condition['status'];
   readonly reason: string;
@@ -75,6 +78,9 @@ function conditionVerdicts(input: StatusInput): Record<ConditionType, Verdict> {
   const draining = views.filter((v) => v.phase !== 'Active').map((v) => v.group);
   const missing = Array.from({ length: wanted }, (_, i) => `broker-${i}`).filter((g) => !active.some((v) => v.group === g));
   const nsOk = input.nameserversReady > 0;
+  // Not ready for long: a rollout or restart that does not come back (a bad image, no node).
+  const nowMs = Date.parse(input.nowIso);
+  const stuck = active.flatMap((v) => v.pods.filter((p) => !p.ready && p.notReadySinceMs !== undefined && nowMs - p.notReadySinceMs >= STUCK_AFTER_MS).map((p) => p.name));
 
   const available: Verdict = noMaster.length === 0 && missing.length === 0 && nsOk
     ? { status: 'True', reason: 'MastersServing', message: `every broker group (${active.length}) has a master accepting writes` }
@@ -89,8 +95,8 @@ function conditionVerdicts(input: StatusInput): Record<ConditionType, Verdict> {
   else if (noMaster.length > 0 || notReady.length > 0) progressing = { status: 'True', reason: 'WaitingForReplicas', message: [...noMaster.map((g) => `${g} has no serving master`), ...notReady.map((p) => `${p} not ready`)].join('; ') };
   const degraded: Verdict = noMaster.length > 0 && cluster.status?.groups?.some((g) => noMaster.includes(g.name) && g.master !== null)
     ? { status: 'True', reason: 'MasterDown', message: `no serving master: ${noMaster.join(', ')}` }
-    : notReady.length > 0 && missing.length === 0 && outdated.length === 0
-      ? { status: 'True', reason: 'ReplicasNotReady', message: `not ready: ${notReady.join(', ')}` }
+    : stuck.length > 0 || (notReady.length > 0 && missing.length === 0 && outdated.length === 0)
+      ? { status: 'True', reason: 'ReplicasNotReady', message: `not ready: ${(stuck.length > 0 ? stuck : notReady).join(', ')}` }
       : { status: 'False', reason: 'AsExpected', message: 'all groups healthy' };
   return { Ready: ready, Available: available, Progressing: progressing, Degraded: degraded };
 }
