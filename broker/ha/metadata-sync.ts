@@ -63,9 +63,23 @@ export class MetadataSync {
     this.timer = undefined;
   }
 
-  /** What a slave gets right after its handshake. */
+  /**
+   * What a slave gets right after its handshake. A frame beyond the limit would make the slave drop
+   * the connection (the WELCOME with it) and reconnect forever without replicating, so an oversized
+   * snapshot falls back to the topic table alone, or to nothing.
+   */
   handshakeSnapshot(): string | undefined {
-    return this.metadata?.snapshot();
+    const m = this.metadata;
+    if (m === undefined) return undefined;
+    const full = m.snapshot();
+    if (Buffer.byteLength(full) < MAX_PAYLOAD_BYTES) return full;
+    const topics = m.topicSnapshot?.();
+    const fallback = topics !== undefined && Buffer.byteLength(topics) < MAX_PAYLOAD_BYTES ? topics : undefined;
+    this.ports.logger.warn('metadata snapshot too large for one HA frame; a new slave gets ' + (fallback === undefined ? 'none' : 'the topic table only'), {
+      bytes: Buffer.byteLength(full),
+      limit: MAX_FRAME_BYTES,
+    });
+    return fallback;
   }
 
   /** The topic table changed on this master. */
