@@ -243,6 +243,10 @@ export class Broker {
     const consumeOpened = await consume.open();
     if (!consumeOpened.ok) return err(`cannot open the consume service: ${consumeOpened.error}`);
     this.consumeService = consume;
+    // A controller-driven broker is no master until told (a restarted old master with brokerId 0
+    // included): commits taken meanwhile are remembered as a replica's, so following the new master
+    // merges them instead of its copy overwriting them, and pulls never move a client on its word.
+    if (c.roleSource === RoleSource.controller) consume.setRole(false);
     const listening = await this.startServer(store, topics, consume);
     if (!listening.ok) return listening;
     const haListening = await replication.listen(c.haListenPort, c.listenHost);

@@ -146,4 +146,28 @@ describe('consumer state between master and slave', () => {
     await until(() => offsetOf(old, 2) === 33, 'the old master to take the new master\'s offset');
     expect(offsetOf(slave, 2)).toBe(33);
   });
+
+  it('a restarted master (brokerId 0) takes commits as a replica until the controller gives it a role, so following the new master does not roll them back', async () => {
+    const master = await start({ brokerId: 0 });
+    await setRole(master, { role: 'master', epoch: 1 });
+    await sendMany(client, master.addr, TOPIC, 200, 100);
+    const slave = await start({ brokerId: 2 });
+    await setRole(slave, { role: 'slave', epoch: 1, masterAddress: master.haAddr });
+    await commit(master, 3, 10);
+    await until(() => offsetOf(slave, 3) === 10, 'the offset on the slave');
+    const masterDir = master.config.storePathRootDir;
+    await stop(master);
+    await setRole(slave, { role: 'master', epoch: 2 });
+
+    // Back with no role yet; a consumer with a cached route commits to it before the controller demotes it.
+    const old = await start({ brokerId: 0, storePathRootDir: masterDir });
+    await commit(old, 3, 40);
+    await setRole(old, { role: 'slave', epoch: 2, masterAddress: slave.haAddr, brokerId: 1 });
+    let lowest = Number.POSITIVE_INFINITY;
+    await until(() => {
+      lowest = Math.min(lowest, offsetOf(old, 3) ?? -1);
+      return offsetOf(slave, 3) === 40;
+    }, 'the new master to take the commit made to the returning one');
+    expect(lowest).toBe(40);
+  });
 });
