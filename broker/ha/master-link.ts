@@ -77,6 +77,8 @@ export class SlaveConnection {
     private readonly hooks: MasterLinkHooks,
     private readonly clock: Clock,
     private readonly onClosed: (c: SlaveConnection) => void,
+    /** The handshake finished: the server lets go of this slave's older connections. */
+    private readonly onAttached: (c: SlaveConnection) => void = () => undefined,
   ) {
     const now = clock.monotonicMs();
     this.lastReceivedMs = now;
@@ -238,6 +240,7 @@ export class SlaveConnection {
     this.catchUp = initialCatchUp(this.log.commitLogMaxOffset);
     this.state = 'transfer';
     this.hooks.info('slave attached', { slave: this.hello!.brokerAddr, brokerId: this.hello!.brokerId, fromOffset: offset });
+    this.onAttached(this);
     this.hooks.progressed();
     this.pump();
   }
@@ -310,14 +313,33 @@ export class HaServer {
       socket.destroy();
       return;
     }
-    const connection = new SlaveConnection(socket, this.log, this.hooks, this.clock, (c) => {
-      this.connections.delete(c);
-      this.hooks.progressed();
-    });
+    const connection = new SlaveConnection(
+      socket,
+      this.log,
+      this.hooks,
+      this.clock,
+      (c) => {
+        this.connections.delete(c);
+        this.hooks.progressed();
+      },
+      (c) => this.replaceOlder(c),
+    );
     this.connections.add(connection);
   }
 
   private tick(): void {
     for (const c of this.connections) c.tick(this.timings);
+  }
+
+  /**
+   * A slave that reconnected while its old connection is still open (half-open, not yet timed out)
+   * is one replica: counting both would let sync replication acknowledge with fewer slaves than
+   * `minInSyncReplicas`. The newest connection is the slave as it is now.
+   */
+  private replaceOlder(attached: SlaveConnection): void {
+    const addr = attached.hello!.brokerAddr;
+    for (const c of [...this.connections]) {
+      if (c !== attached && c.state !== 'closed' && c.hello?.brokerAddr === addr) c.close('the slave connected again');
+    }
   }
 }
