@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DESIRED_HASH_ANNOTATION } from './types';
@@ -150,6 +151,34 @@ describe('HttpKubeClient against the fake API server', () => {
       term.abort();
       await expect(pending).rejects.toMatchObject({ kind: 'unavailable', reason: 'Aborted' });
       await expect(client.create(configMap('late', {}))).rejects.toMatchObject({ reason: 'Aborted' });
+    } finally {
+      hang.closeAllConnections();
+      await new Promise((r) => hang.close(r));
+    }
+  });
+  it('a term-bound client leaves nothing attached to the term signal once its requests are done', async () => {
+    const term = new AbortController();
+    const client = k.client.withSignal(term.signal);
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'absent' };
+    for (let round = 0; round < 5; round++) await Promise.all(Array.from({ length: 8 }, () => client.get(ref)));
+    // Neither our listeners nor Node's AbortSignal.any bookkeeping (an entry per request kept until
+    // the term ends: an operator leading for days grows without bound).
+    expect(getEventListeners(term.signal, 'abort')).toHaveLength(0);
+    const dependants = Object.getOwnPropertySymbols(term.signal).find((s) => s.description === 'kDependantSignals');
+    const held = dependants === undefined ? undefined : (term.signal as unknown as Record<symbol, { size: number } | undefined>)[dependants];
+    expect(held?.size ?? 0).toBe(0);
+  });
+
+  it('a request with no answer fails as unavailable after the request timeout', async () => {
+    const hang = createServer(() => undefined);
+    await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
+    try {
+      const kc = k.fake.kubeConfig();
+      const c0 = kc.getCurrentCluster();
+      if (c0 === null) throw new Error('no cluster');
+      kc.clusters = [{ ...c0, server: `http://127.0.0.1:${(hang.address() as AddressInfo).port}` }];
+      const client = new HttpKubeClient(KubeTransport.create(kc, 200)).withSignal(new AbortController().signal);
+      await expect(client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'x' })).rejects.toMatchObject({ kind: 'unavailable' });
     } finally {
       hang.closeAllConnections();
       await new Promise((r) => hang.close(r));

@@ -5,6 +5,7 @@
  * each other. A periodic resync re-queues every cluster. One Manager per leadership term: stop()
  * aborts what runs, and a new term builds a new Manager (and fresh reconcilers).
  */
+import { setMaxListeners } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { assert, systemClock } from '../../stdx';
 import type { Clock } from '../../stdx';
@@ -68,6 +69,9 @@ export class Manager {
   private state: 'new' | 'running' | 'stopped' = 'new';
 
   constructor(private readonly options: ManagerOptions) {
+    // Every request of the term listens on this signal while it is in flight (operator/kube
+    // transport): many at once is normal, not a leak, so no MaxListenersExceededWarning.
+    setMaxListeners(0, this.abort.signal);
     this.clock = options.clock ?? systemClock;
     this.timers = options.timers ?? realTimers;
     this.informers = new InformerSet({

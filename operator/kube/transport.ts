@@ -41,9 +41,9 @@ export class KubeTransport extends KubernetesObjectApi {
       ctx.setHeaderParam('Content-Type', options.contentType ?? 'application/json');
       ctx.setBody(JSON.stringify(options.body));
     }
-    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
-    ctx.setSignal(options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]));
     if (options.signal?.aborted) throw aborted(method, path);
+    const request = requestSignal(this.requestTimeoutMs, options.signal);
+    ctx.setSignal(request.signal);
     try {
       return await this.requestPromise(ctx);
     } catch (e) {
@@ -51,6 +51,8 @@ export class KubeTransport extends KubernetesObjectApi {
       const error = toKubeError(e, `${method} ${path}`);
       // Answers from the server were mapped in processResponse, which does not know the request.
       throw e instanceof KubeError ? new KubeError({ ...error.info(), message: `${method} ${path}: ${error.message}` }) : error;
+    } finally {
+      request.release();
     }
   }
 
@@ -67,6 +69,26 @@ export class KubeTransport extends KubernetesObjectApi {
     if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) return body as T;
     throw errorFromResponse(response.httpStatusCode, body, '');
   }
+}
+
+/**
+ * One request's signal: aborted by its timeout or by `outer` (the leadership term), and detached from
+ * `outer` by release() when the request ends. Not AbortSignal.any: on Node 20 each call leaves an
+ * entry on the long-lived term signal until that signal fires, so an operator leading for days would
+ * grow by one entry per API request (thousands an hour) until it is OOM-killed.
+ */
+export function requestSignal(timeoutMs: number, outer: AbortSignal | undefined): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+  const onOuter = (): void => controller.abort(outer?.reason);
+  outer?.addEventListener('abort', onOuter, { once: true });
+  return {
+    signal: controller.signal,
+    release: () => {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onOuter);
+    },
+  };
 }
 
 function aborted(method: HttpVerb, path: string): KubeError {
