@@ -1,5 +1,5 @@
 import { loadBrokerConfig } from '../../broker/config';
-import { brokerConfigMap, brokerPdb, brokerService, brokerStatefulSet } from './broker';
+import { BROKER_START_SCRIPT, brokerConfigMap, brokerPdb, brokerService, brokerStatefulSet } from './broker';
 import { configHash, renderBrokerConf } from './broker-conf';
 import { makeCluster, resolveEnv } from './test-kit.test-util';
 
@@ -37,7 +37,8 @@ describe('broker StatefulSet', () => {
   });
 
   it('mounts the broker ConfigMap read-only and starts rocket-broker with it', () => {
-    expect(container.command).toEqual(['rocket-broker', '--config', '/etc/rocketcluster/broker.conf']);
+    expect(container.command).toEqual(['/bin/sh', '-c', BROKER_START_SCRIPT, 'rocket-broker']);
+    expect(container.args).toEqual(['--config', '/etc/rocketcluster/broker.conf']);
     expect(container.volumeMounts).toContainEqual({ name: 'config', mountPath: '/etc/rocketcluster', readOnly: true });
     expect(pod.volumes).toContainEqual({ name: 'config', configMap: { name: 'demo-broker-config' } });
   });
@@ -134,7 +135,7 @@ describe('the broker starts with what the builders give it', () => {
     const container = brokerStatefulSet(c, 1).spec!.template.spec!.containers[0]!;
     const env = resolveEnv(container, { podIP: '10.1.2.3', podName: 'orders-broker-1-2', namespace: 'shop', secrets: { 'orders-admin-token': { token: TOKEN } } });
     const files: Record<string, string> = { '/etc/rocketcluster/broker.conf': brokerConfigMap(c).data!['broker.conf']! };
-    const loaded = loadBrokerConfig({ argv: container.command!.slice(1), env, readFile: (f) => files[f] ?? '' });
+    const loaded = loadBrokerConfig({ argv: container.args!, env, readFile: (f) => files[f] ?? '' });
     if (loaded.kind !== 'ok') throw new Error(`broker refuses its config: ${JSON.stringify(loaded)}`);
     expect(loaded.warnings).toEqual([]);
     const cfg = loaded.config;
