@@ -31,6 +31,8 @@ import type { PendingRequest } from './pending';
 import { PendingRequests } from './pending';
 import type { RequestHandler } from './processors';
 import { sentCallbackOf } from './processors';
+import type { LoopSpinner } from './spin';
+import { loopSpinner } from './spin';
 
 /** Serialize responses as the request was serialized. */
 export const SAME_AS_REQUEST = 'same-as-request';
@@ -46,6 +48,8 @@ export interface ConnectionOptions {
   readonly responseSerializeType: SerializeTypeCode | typeof SAME_AS_REQUEST;
   /** Close after this long without traffic; 0 = never. */
   readonly idleTimeoutMs: number;
+  /** Keep the event loop polling this long after each write (see spin.ts); 0 or absent = never. */
+  readonly spinAfterWriteUs?: number;
   readonly logger: Logger;
   readonly handler: RequestHandler;
 }
@@ -71,6 +75,7 @@ export class RemotingConnection extends EventEmitter<ConnectionEvents> {
   private readonly decoder: FrameDecoder;
   private readonly pending: PendingRequests;
   private readonly outbound: Outbound;
+  private readonly spinner: LoopSpinner | undefined;
   /** Requests received and not yet started: `backlog[backlogHead..]`. */
   private backlog: (DecodedFrame | undefined)[] = [];
   private backlogHead = 0;
@@ -93,7 +98,8 @@ export class RemotingConnection extends EventEmitter<ConnectionEvents> {
     this.localAddress = formatAddress(socket.localAddress, socket.localPort);
     this.decoder = new FrameDecoder({ maxFrameBytes: options.maxFrameBytes });
     this.pending = new PendingRequests((_opaque, request) => this.timedOut(request));
-    this.outbound = new Outbound(socket, options.maxFrameBytes, (belowHighWaterMark) => this.flushed(belowHighWaterMark));
+    this.spinner = loopSpinner(options.spinAfterWriteUs ?? 0);
+    this.outbound = new Outbound(socket, options.maxFrameBytes, (belowHighWaterMark) => this.flushed(belowHighWaterMark), this.spinner);
     socket.setNoDelay(true);
     if (options.idleTimeoutMs > 0) {
       socket.setTimeout(options.idleTimeoutMs, () => this.close(`idle for ${options.idleTimeoutMs} ms`));
@@ -218,6 +224,7 @@ export class RemotingConnection extends EventEmitter<ConnectionEvents> {
   }
 
   private onData(chunk: Buffer): void {
+    this.spinner?.arrived();
     const { frames, error } = this.decoder.push(chunk);
     for (let i = 0; i < frames.length; i++) {
       if (this.closeReason !== undefined) return;

@@ -15,6 +15,7 @@ import type { Socket } from 'node:net';
 import type { FrameError, RemotingCommand, SerializeTypeCode } from '../protocol';
 import { FrameWriter } from '../protocol';
 import type { Result } from '../stdx';
+import type { LoopSpinner } from './spin';
 
 export const FLUSH_EARLY_BYTES = 1024 * 1024;
 
@@ -29,6 +30,8 @@ export class Outbound {
     private readonly socket: Socket,
     maxFrameBytes: number,
     private readonly onFlushed: (belowHighWaterMark: boolean) => void,
+    /** Keeps the loop polling after each write, for the next request of a waiting peer (see spin.ts). */
+    private readonly spinner?: LoopSpinner,
   ) {
     this.writer = new FrameWriter({ maxFrameBytes });
   }
@@ -78,6 +81,7 @@ export class Outbound {
       belowHighWaterMark = this.socket.write(pieces[pieces.length - 1] as Buffer, done);
       this.socket.uncork();
     }
+    this.spinner?.wrote();
     this.onFlushed(belowHighWaterMark);
   }
 

@@ -41,6 +41,12 @@ export interface RemotingServerOptions {
   idleTimeoutMs?: number;
   /** JSON by default, which every client reads (ali-ons reads nothing else). */
   responseSerializeType?: SerializeTypeCode | typeof SAME_AS_REQUEST;
+  /**
+   * After writing answers, keep the event loop polling up to this many µs for the next request instead
+   * of sleeping, while that pays (see spin.ts): it nearly halves a request-response round trip on VMs.
+   * 0 = off. Default 100.
+   */
+  spinAfterWriteUs?: number;
   logger?: Logger;
 }
 
@@ -53,6 +59,7 @@ export const DEFAULT_SERVER_OPTIONS = {
   maxWriteBufferBytes: 32 * 1024 * 1024,
   idleTimeoutMs: 120_000,
   responseSerializeType: SerializeType.JSON,
+  spinAfterWriteUs: 100,
 } as const;
 
 export interface ListenAddress {
@@ -92,6 +99,7 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
       requestSerializeType: SerializeType.JSON,
       responseSerializeType: o.responseSerializeType,
       idleTimeoutMs: o.idleTimeoutMs,
+      spinAfterWriteUs: o.spinAfterWriteUs,
       logger: this.logger,
       handler: this.processors.dispatch,
     };
