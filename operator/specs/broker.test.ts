@@ -1,5 +1,5 @@
 import { loadBrokerConfig } from '../../broker/config';
-import { BROKER_START_SCRIPT, brokerConfigMap, brokerPdb, brokerService, brokerStatefulSet } from './broker';
+import { BROKER_START_SCRIPT, brokerConfigMap, brokerPdb, brokerService, brokerStatefulSet, podTemplateHash } from './broker';
 import { configHash, renderBrokerConf } from './broker-conf';
 import { makeCluster, resolveEnv } from './test-kit.test-util';
 
@@ -61,13 +61,14 @@ describe('broker StatefulSet', () => {
 
   it('carries the config hash and, with metrics on, the Prometheus scrape annotations on the pod template', () => {
     expect(spec.template.metadata?.annotations).toEqual({
-      'rocketcluster.io/config-hash': configHash(c),
+      'rocketcluster.io/config-hash': podTemplateHash(configHash(c), spec.template.spec!),
       'prometheus.io/scrape': 'true',
       'prometheus.io/port': '10913',
       'prometheus.io/path': '/metrics',
     });
     const quiet = makeCluster({ metrics: { enabled: false } });
-    expect(brokerStatefulSet(quiet, 0, 'h').spec!.template.metadata?.annotations).toEqual({ 'rocketcluster.io/config-hash': 'h' });
+    const quietSet = brokerStatefulSet(quiet, 0, 'h');
+    expect(quietSet.spec!.template.metadata?.annotations).toEqual({ 'rocketcluster.io/config-hash': podTemplateHash('h', quietSet.spec!.template.spec!) });
   });
 
   it('passes resources on with quantities as strings, and omits them when unset', () => {
@@ -126,6 +127,23 @@ describe('broker.conf', () => {
     expect(configHash(makeCluster({ image: 'rocketcluster/broker:1.0.1' }))).not.toBe(configHash(base));
     expect(configHash(makeCluster({ broker: { config: { fileReservedTime: '24' } } }))).not.toBe(configHash(base));
     expect(configHash(makeCluster({ broker: { flushMode: 'sync' } }))).not.toBe(configHash(base));
+  });
+});
+
+describe('the pod template hash the operator rolls by', () => {
+  const templateHash = (c: ReturnType<typeof makeCluster>, group = 0): string =>
+    brokerStatefulSet(c, group).spec!.template.metadata!.annotations!['rocketcluster.io/config-hash']!;
+
+  it('changes with the pod spec (resources), not only with broker.conf or the image, so such a change is rolled too', () => {
+    const base = makeCluster({ broker: { resources: { requests: { cpu: '1', memory: '2Gi' } } } });
+    const more = makeCluster({ broker: { resources: { requests: { cpu: '1', memory: '4Gi' } } } });
+    expect(configHash(more)).toBe(configHash(base));
+    expect(templateHash(more)).not.toBe(templateHash(base));
+  });
+
+  it('stays put for what does not change the group\'s pods: more groups, nameserver replicas, map key order', () => {
+    const base = makeCluster({ broker: { resources: { requests: { cpu: '1', memory: '2Gi' } } } });
+    expect(templateHash(makeCluster({ nameserver: { replicas: 3 }, broker: { groups: 3, resources: { requests: { memory: '2Gi', cpu: '1' } } } }))).toBe(templateHash(base));
   });
 });
 

@@ -10,9 +10,11 @@ import type {
   V1EnvVar,
   V1PersistentVolumeClaim,
   V1PodDisruptionBudget,
+  V1PodSpec,
   V1Service,
   V1StatefulSet,
 } from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
 import type { RocketCluster } from '../api';
 import { configHash, renderBrokerConf } from './broker-conf';
 import { childMeta } from './meta';
@@ -106,12 +108,25 @@ function dataClaimTemplate(c: RocketCluster, group: number): V1PersistentVolumeC
 }
 
 /**
- * Group i's StatefulSet. `hash` is configHash(c) unless the caller has it already; it goes on the
- * pod template so each pod shows which config and image it was started with.
+ * Group i's StatefulSet. `hash` is configHash(c) unless the caller has it already; folded with the
+ * pod spec (podTemplateHash) it goes on the pod template, so each pod shows what it was started with.
  */
 export function brokerStatefulSet(c: RocketCluster, group: number, hash: string = configHash(c)): V1StatefulSet {
   const selector = brokerSelectorLabels(c, group);
   const pullSecrets = imagePullSecrets(c);
+  const podSpec: V1PodSpec = {
+    containers: [brokerContainer(c, group)],
+    securityContext: podSecurityContext(),
+    affinity: spreadOverNodes(selector),
+    // Time for the broker to flush and unregister on SIGTERM.
+    terminationGracePeriodSeconds: 60,
+    enableServiceLinks: false,
+    volumes: [
+      { name: CONFIG_VOLUME, configMap: { name: brokerConfigMapName(c) } },
+      { name: 'tmp', emptyDir: {} },
+    ],
+    ...(pullSecrets !== undefined ? { imagePullSecrets: pullSecrets } : {}),
+  };
   return {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
@@ -127,25 +142,34 @@ export function brokerStatefulSet(c: RocketCluster, group: number, hash: string 
       template: {
         metadata: {
           labels: brokerLabels(c, group),
-          annotations: { [ANNOTATIONS.configHash]: hash, ...scrapeAnnotations(c, PORTS.brokerHttp) },
+          annotations: { [ANNOTATIONS.configHash]: podTemplateHash(hash, podSpec), ...scrapeAnnotations(c, PORTS.brokerHttp) },
         },
-        spec: {
-          containers: [brokerContainer(c, group)],
-          securityContext: podSecurityContext(),
-          affinity: spreadOverNodes(selector),
-          // Time for the broker to flush and unregister on SIGTERM.
-          terminationGracePeriodSeconds: 60,
-          enableServiceLinks: false,
-          volumes: [
-            { name: CONFIG_VOLUME, configMap: { name: brokerConfigMapName(c) } },
-            { name: 'tmp', emptyDir: {} },
-          ],
-          ...(pullSecrets !== undefined ? { imagePullSecrets: pullSecrets } : {}),
-        },
+        spec: podSpec,
       },
       volumeClaimTemplates: [dataClaimTemplate(c, group)],
     },
   };
+}
+
+/**
+ * The pod template's rollout hash: the config hash (broker.conf + image) and the pod spec. An
+ * OnDelete StatefulSet never restarts pods by itself, so a change of resources, probes or the start
+ * command would otherwise reach a pod only whenever it happened to restart (a master included, out of
+ * order); hashed, it is rolled like a config change (slaves, switchover, old master).
+ */
+export function podTemplateHash(hash: string, podSpec: V1PodSpec): string {
+  return createHash('sha256').update(hash).update('\0').update(canonicalJson(podSpec)).digest('hex');
+}
+
+/** JSON with sorted keys: the user's maps (resources) come back from the API server key-sorted. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 /** Group i's headless Service: pod DNS `<pod>.<c>-broker-<i>.<ns>.svc`, ready or not. */

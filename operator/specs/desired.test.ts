@@ -1,7 +1,9 @@
 import { kubeSchemaProblems } from '../api/kube-schema-check.test-util';
 import { fullySpecifiedCluster } from '../api/fixtures.test-util';
 import { validateRocketCluster } from '../api';
-import { brokerStatefulSet } from './broker';
+import type { V1StatefulSet } from '@kubernetes/client-node';
+import { brokerStatefulSet, podTemplateHash } from './broker';
+import { configHash } from './broker-conf';
 import type { ChildObject } from './desired';
 import { CHILD_KINDS, childKey, desiredState } from './desired';
 import { adminTokenOf, adminTokenSecret, serviceMonitor } from './extras';
@@ -36,12 +38,13 @@ describe('desiredState', () => {
     expect(desiredState(makeCluster()).some((o) => o.kind === 'ServiceMonitor' || o.kind === 'Secret')).toBe(false);
   });
 
-  it('puts the same config hash on every group, the one given when given', () => {
+  it('hashes the config hash (the one given when given) with each group\'s pod spec', () => {
     const c = makeCluster({ broker: { groups: 2 } });
-    const hashes = (children: ChildObject[]): string[] =>
-      children.filter((o) => o.kind === 'StatefulSet').map((o) => (o as { spec: { template: { metadata: { annotations: Record<string, string> } } } }).spec.template.metadata.annotations['rocketcluster.io/config-hash']!);
-    expect(new Set(hashes(desiredState(c))).size).toBe(1);
-    expect(hashes(desiredState(c, { configHash: 'abc' }))).toEqual(['abc', 'abc']);
+    const sets = (children: ChildObject[]): V1StatefulSet[] => children.filter((o): o is V1StatefulSet => o.kind === 'StatefulSet');
+    const hashes = (children: ChildObject[]): string[] => sets(children).map((o) => o.spec!.template.metadata!.annotations!['rocketcluster.io/config-hash']!);
+    expect(hashes(desiredState(c))).toEqual(sets(desiredState(c)).map((s) => podTemplateHash(configHash(c), s.spec!.template.spec!)));
+    expect(hashes(desiredState(c, { configHash: 'abc' }))).toEqual(sets(desiredState(c)).map((s) => podTemplateHash('abc', s.spec!.template.spec!)));
+    expect(new Set(hashes(desiredState(c))).size).toBe(2);
   });
 
   it('owns every child (controller, blockOwnerDeletion) in the cluster namespace with the standard labels', () => {
