@@ -326,7 +326,7 @@ export class Broker {
     const stats = new RuntimeStats(this.clock, () => this.metrics.putMessagesTotal);
     // Replies use the request's serialization: ali-ons reads only JSON and sends JSON, while
     // ROCKETMQ binary headers keep the hot path of clients that use them cheaper.
-    const server = new RemotingServer({ logger: this.logger.child({ component: 'remoting' }), responseSerializeType: SAME_AS_REQUEST });
+    const server = new RemotingServer({ logger: this.logger.child({ component: 'remoting' }), responseSerializeType: SAME_AS_REQUEST, spinAfterWriteUs: this.config.remotingSpinAfterWriteUs });
     registerBrokerProcessors(server, ctx, stats);
     consume.register(server);
     this.server = server;

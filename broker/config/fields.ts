@@ -72,6 +72,7 @@ export const CONFIG_FIELDS: { readonly [K in ConfigKey]: FieldSpec } = {
   haHeartbeatIntervalMs: { kind: 'int', help: 'heartbeat period of idle HA connections (default 1000)', min: 10, max: 600_000 },
   haPeerTimeoutMs: { kind: 'int', help: 'an HA peer silent this long is dropped (default 5000)', min: 20, max: 3_600_000 },
   haMetadataSyncIntervalMs: { kind: 'int', help: 'period of copying consumer offsets and subscription groups to slaves, and slave-taken offsets back (default 5000)', min: 10, max: 3_600_000 },
+  remotingSpinAfterWriteUs: { kind: 'int', help: 'µs the remoting server keeps polling for the next request after answering; lower latency for some CPU (default 100, 0 = off)', min: 0, max: 10_000 },
   adminToken: { kind: 'secret', help: 'bearer token for GET /status and POST /role (default: none, open)' },
 };
 

@@ -60,6 +60,7 @@ export const BROKER_KEY_OWNERS: { readonly [K in ConfigKey]: KeyOwner } = {
   haHeartbeatIntervalMs: USER,
   haPeerTimeoutMs: USER,
   haMetadataSyncIntervalMs: USER,
+  remotingSpinAfterWriteUs: USER,
   adminToken: operator('the token comes from the <cluster>-admin-token Secret'),
 };
 
