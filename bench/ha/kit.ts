@@ -1,18 +1,9 @@
 /** Small pieces the HA benchmarks share: settings, logging, scratch folders, the master's status. */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { REPO_ROOT } from '../macro/servers';
+import { dataParent } from '../macro/env';
 
-const TMPFS_MAGIC = 0x01021994;
-
-export function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got ${raw}`);
-  return n;
-}
+export { envNumber } from '../macro/env';
 
 export function log(text: string): void {
   process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${text}\n`);
@@ -20,21 +11,7 @@ export function log(text: string): void {
 
 /** A fresh folder on a real disk (the page cache and writeback of a disk are what we measure, not RAM). */
 export function scratchDir(prefix: string): string {
-  const configured = process.env.BENCH_DATA_DIR;
-  let parent = configured !== undefined && configured !== '' ? configured : os.tmpdir();
-  if (configured === undefined || configured === '') {
-    for (const candidate of [os.tmpdir(), '/var/tmp', REPO_ROOT]) {
-      try {
-        if (fs.statfsSync(candidate).type !== TMPFS_MAGIC) {
-          parent = candidate;
-          break;
-        }
-      } catch {
-        // not there; try the next
-      }
-    }
-  }
-  return fs.mkdtempSync(path.join(parent, prefix));
+  return fs.mkdtempSync(path.join(dataParent(), prefix));
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -25,24 +25,16 @@ import type { ConsumerApi } from './consume';
 import { ConsumerApis } from './consume';
 import { loadAverage } from './proc';
 import { formatTable } from './report';
+import { dataParent, envNumber } from './env';
 import { BenchCluster, REPO_ROOT } from './servers';
 import type { BenchContext, BenchSettings, ResultRecord } from './workloads';
 import { consume, produce, syncLatency } from './workloads';
 
-const TMPFS_MAGIC = 0x01021994;
 /** The consumer API and batch that drained fastest in our runs (see bench/README.md). */
 const DEFAULT_CONSUMER = 'push';
 const DEFAULT_PULL_BATCH = 128;
 const ALL_WORKLOADS = ['p1-100', 'p4-100', 'p4-1k', 'sync', 'p1-1k', 'consume'] as const;
 type WorkloadId = (typeof ALL_WORKLOADS)[number];
-
-function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got ${raw}`);
-  return n;
-}
 
 function selectedWorkloads(): Set<WorkloadId> {
   const raw = process.env.BENCH_ONLY;
@@ -53,19 +45,6 @@ function selectedWorkloads(): Set<WorkloadId> {
   return new Set(wanted as WorkloadId[]);
 }
 
-/** A parent folder on a real disk: the point is to measure the page cache and writeback of a disk, not RAM. */
-function dataParent(): string {
-  const configured = process.env.BENCH_DATA_DIR;
-  if (configured !== undefined && configured !== '') return configured;
-  for (const candidate of [os.tmpdir(), '/var/tmp', REPO_ROOT]) {
-    try {
-      if (fs.statfsSync(candidate).type !== TMPFS_MAGIC) return candidate;
-    } catch {
-      // not there; try the next
-    }
-  }
-  return os.tmpdir();
-}
 
 function consumerApis(): ConsumerApi[] {
   const raw = (process.env.BENCH_CONSUMER ?? DEFAULT_CONSUMER).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
