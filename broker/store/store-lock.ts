@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { err, ok } from '../../stdx';
+import { err, isProcessAlive, ok } from '../../stdx';
 import type { Result } from '../../stdx';
 
 /** Lock files this process holds: a lock naming our own pid that is not here is stale. */
@@ -31,7 +31,7 @@ export class StoreLock {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
       const owner = Number(fs.readFileSync(this.file, 'utf8').trim());
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isProcessAlive(owner)) {
         return err(`store is locked by running process ${owner} (${this.file})`);
       }
       if (owner === process.pid && heldHere.has(this.file)) return err(`store is already open in this process (${this.file})`);
@@ -49,11 +49,3 @@ export class StoreLock {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

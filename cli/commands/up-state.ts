@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isProcessAlive } from '../../stdx';
 import { CONTROL_TOKEN_FILE } from '../controller-host';
 import { numberField } from '../supervisor/log-lines';
 import type { UpState } from '../supervisor/up';
@@ -37,15 +38,6 @@ export function localReplicasOf(state: Pick<UpState, 'namesrvAddr' | 'processes'
   });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The `up` running on `dataDir`, or why there is none. */
 export function findRunningUp(dataDir: string): UpLookup {
   const file = path.join(dataDir, STATE_FILE);
@@ -57,7 +49,7 @@ export function findRunningUp(dataDir: string): UpLookup {
     return { kind: 'absent', reason: missing ? `no rocketctl up is running on ${dataDir} (no ${STATE_FILE}); start one with rocketctl up, or name its --data-dir` : `${file}: ${(e as Error).message}` };
   }
   if (typeof state.pid !== 'number' || typeof state.namesrvAddr !== 'string' || !Array.isArray(state.processes)) return { kind: 'absent', reason: `${file} is not a rocketctl up state file` };
-  if (!isAlive(state.pid)) return { kind: 'absent', reason: `the rocketctl up of ${dataDir} (pid ${state.pid}) is not running` };
+  if (!isProcessAlive(state.pid)) return { kind: 'absent', reason: `the rocketctl up of ${dataDir} (pid ${state.pid}) is not running` };
   const replicas = localReplicasOf({ namesrvAddr: state.namesrvAddr, processes: state.processes });
   const up = { dataDir, pid: state.pid, namesrvAddr: state.namesrvAddr, replicas, replicated: state.processes.some((p) => p.role === 'slave') };
   if (state.control === undefined) return { kind: 'running', up };

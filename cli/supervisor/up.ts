@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { createRootLogger, writeFileAtomicSync } from '../../ops';
+import { isProcessAlive } from '../../stdx';
 import type { ControllerHost, ControlServer } from '../controller-host';
 import { CONTROL_TOKEN_FILE, startControlServer, startControllerHost } from '../controller-host';
 import { ExitCode } from '../errors';
@@ -55,20 +56,11 @@ export interface UpContext {
   readonly signals: SignalSource;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The pid of another live `up` on this data directory, if any. */
 export function runningSupervisor(dataDir: string): number | undefined {
   try {
     const state = JSON.parse(fs.readFileSync(path.join(dataDir, STATE_FILE), 'utf8')) as Partial<UpState>;
-    return typeof state.pid === 'number' && state.pid !== process.pid && isAlive(state.pid) ? state.pid : undefined;
+    return typeof state.pid === 'number' && state.pid !== process.pid && isProcessAlive(state.pid) ? state.pid : undefined;
   } catch {
     return undefined;
   }
