@@ -5,6 +5,7 @@
  * supervisor does not change. Pure.
  */
 import * as path from 'node:path';
+import type { ReplicaEndpoint } from '../../controller';
 import { assert } from '../../stdx';
 import type { ServerEntry } from './launch';
 import { brokerPorts, nameserverPorts } from './ports';
@@ -121,22 +122,12 @@ function controlledBrokerArgs(mode: ReplicationMode | undefined): string[] {
   return ['--role-source', 'controller', ...(mode !== undefined ? ['--replication-mode', mode] : [])];
 }
 
-/** What the controller host needs of one broker process. */
-export interface ControlledReplica {
-  readonly replicaId: string;
-  readonly group: string;
-  readonly httpUrl: string;
-  readonly address: string;
-  readonly haAddress: string;
-  readonly slaveBrokerId: number;
-}
-
 /**
- * The brokers of replicated groups, as the controller host sees them. The id a replica registers
+ * The brokers of replicated groups, as the controller host sees them (what it needs of each). The id a replica registers
  * with as a slave is its config brokerId, except replica 0 (brokerId 0 is the master's), which takes
  * the first id no other replica has.
  */
-export function controlledReplicas(specs: readonly ProcessSpec[], layout: Pick<ClusterLayout, 'host' | 'replicasPerGroup'>): ControlledReplica[] {
+export function controlledReplicas(specs: readonly ProcessSpec[], layout: Pick<ClusterLayout, 'host' | 'replicasPerGroup'>): ReplicaEndpoint[] {
   if (layout.replicasPerGroup < 2) return [];
   return specs.flatMap((s) => {
     if (s.broker === undefined || s.ports.haPort === undefined) return [];
