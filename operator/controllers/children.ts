@@ -14,12 +14,12 @@ import type { RocketCluster } from '../api';
 import { validateRocketCluster } from '../api';
 import type { ClusterKey, ClusterMetrics, EventRecorder, KubeClient, KubeObject, ReconcileContext, ReconcileResult, Reconciler } from '../kube';
 import { stableJson } from '../kube';
-import { adminTokenOf, brokerGroupName, configHash, desiredState, groupIndices, nameserverDeploymentName } from '../specs';
+import { adminTokenOf, adminTokenSecretName, brokerGroupName, configHash, desiredState, groupIndices, nameserverDeploymentName } from '../specs';
 import type { Clock } from '../../stdx';
 import type { FailoverHosts } from './hosts';
 import type { GroupSnapshot } from './failover-host';
 import { groupViews } from './group-view';
-import { adminSecretName, clusterObject, podOrdinal } from './names';
+import { clusterObject, podOrdinal } from './names';
 import type { StatefulSetObject } from './objects';
 import { groupOf, isTerminating, listBrokerPods, listBrokerSets, readCluster, updateStatus } from './objects';
 import { computeStatus } from './status-compute';
@@ -135,7 +135,7 @@ export class ChildrenReconciler implements Reconciler {
 
   /** The existing token, or a fresh random one for a cluster that has none yet. */
   private async adminToken(cluster: RocketCluster): Promise<string> {
-    const secret = await this.kube.get<KubeObject & { data?: Record<string, string> }>({ apiVersion: 'v1', kind: 'Secret', namespace: cluster.metadata.namespace, name: adminSecretName(cluster.metadata.name) });
+    const secret = await this.kube.get<KubeObject & { data?: Record<string, string> }>({ apiVersion: 'v1', kind: 'Secret', namespace: cluster.metadata.namespace, name: adminTokenSecretName(cluster) });
     const existing = secret === null ? undefined : adminTokenOf(secret);
     return existing !== undefined && existing.length >= 16 ? existing : randomBytes(32).toString('hex');
   }

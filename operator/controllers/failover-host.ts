@@ -16,7 +16,8 @@ import { err, ok } from '../../stdx';
 import type { BrokerAdminClient, BrokerEndpointResolver, BrokerEndpoints } from '../brokers';
 import type { ClusterKey, ClusterMetrics, EventRecorder, KubeClient, KubeObject } from '../kube';
 import { classifyDecision } from './decisions';
-import { ADMIN_TOKEN_KEY, LABELS, adminSecretName, clusterObject, podName, podOrdinal } from './names';
+import { adminTokenSecretName } from '../specs';
+import { ADMIN_TOKEN_KEY, LABELS, clusterIdentity, clusterObject, podName, podOrdinal } from './names';
 import type { PodObject } from './objects';
 import { brokerPodRef, groupOf, isPodReady, listBrokerPods, listBrokerSets } from './objects';
 import { StatusGroupStateStore } from './status-store';
@@ -184,7 +185,7 @@ export class FailoverHost {
 
   private async readToken(): Promise<string> {
     const key = this.config.key;
-    const secret = await this.deps.kube.get<KubeObject & { data?: Record<string, string> }>({ apiVersion: 'v1', kind: 'Secret', namespace: key.namespace, name: adminSecretName(key.name) });
+    const secret = await this.deps.kube.get<KubeObject & { data?: Record<string, string> }>({ apiVersion: 'v1', kind: 'Secret', namespace: key.namespace, name: adminTokenSecretName(clusterIdentity(key)) });
     const b64 = secret?.data?.[ADMIN_TOKEN_KEY];
     return b64 === undefined ? '' : Buffer.from(b64, 'base64').toString('utf8');
   }

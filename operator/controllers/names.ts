@@ -1,40 +1,36 @@
 /**
  * Names, labels and annotations of the operator contract (notes/operator-contract.md) as the
- * controllers need them to find what the builders made. Pure.
+ * controllers need them to find what the builders made. The labels, annotations and names come
+ * from operator/specs, which spells each once; what is here works from what the controllers hold
+ * (a cluster key, a group label value). Pure.
  */
 import type { ClusterKey, KubeObject, ObjectRef } from '../kube';
 import { API_GROUP_VERSION, KIND } from '../api';
+import type { ClusterIdentity } from '../specs';
+import { ANNOTATIONS, brokerGroupIndex } from '../specs';
 
-export const LABELS = {
-  name: 'app.kubernetes.io/name',
-  instance: 'app.kubernetes.io/instance',
-  component: 'app.kubernetes.io/component',
-  managedBy: 'app.kubernetes.io/managed-by',
-  cluster: 'rocketcluster.io/cluster',
-  group: 'rocketcluster.io/broker-group',
-  role: 'rocketcluster.io/role',
-} as const;
+export { ADMIN_TOKEN_KEY, LABELS } from '../specs';
 
-export const CONFIG_HASH_ANNOTATION = 'rocketcluster.io/config-hash';
+export const CONFIG_HASH_ANNOTATION = ANNOTATIONS.configHash;
 /** The Pod label the StatefulSet controller puts on each pod: the template revision it was made from. */
 export const CONTROLLER_REVISION_LABEL = 'controller-revision-hash';
 
-export const ADMIN_TOKEN_KEY = 'token';
+/** A cluster key as specs' name helpers take a cluster. */
+export function clusterIdentity(key: ClusterKey): ClusterIdentity {
+  return { metadata: { name: key.name, namespace: key.namespace } };
+}
 
 export function clusterRef(key: ClusterKey): ObjectRef {
   return { apiVersion: API_GROUP_VERSION, kind: KIND, namespace: key.namespace, name: key.name };
 }
 
-export function groupName(index: number): string {
-  return `broker-${index}`;
-}
-
-/** The index of `broker-<i>`, or null for anything else. */
+/** The index of a group label value `broker-<i>` (at most four digits), or null for anything else. */
 export function groupIndex(group: string): number | null {
-  const m = /^broker-(0|[1-9][0-9]{0,3})$/.exec(group);
-  return m === null ? null : Number(m[1]);
+  const index = brokerGroupIndex(group);
+  return index === undefined || index > 9999 ? null : index;
 }
 
+/** Names from a group label value as found on a child, which need not be a well-formed `broker-<i>`. */
 export function brokerSetName(cluster: string, group: string): string {
   return `${cluster}-${group}`;
 }
@@ -47,19 +43,6 @@ export function podName(cluster: string, group: string, ordinal: number): string
 export function podOrdinal(pod: string): number | null {
   const m = /-(0|[1-9][0-9]*)$/.exec(pod);
   return m === null ? null : Number(m[1]);
-}
-
-export function adminSecretName(cluster: string): string {
-  return `${cluster}-admin-token`;
-}
-
-export function nameserverAddress(key: ClusterKey): string {
-  return `${key.name}-nameserver.${key.namespace}.svc:9876`;
-}
-
-/** Label selector of every broker pod of a cluster (the status `selector`, the scale subresource's). */
-export function brokerSelector(cluster: string): string {
-  return `${LABELS.cluster}=${cluster},${LABELS.component}=broker`;
 }
 
 export function keyString(key: ClusterKey): string {

@@ -8,7 +8,8 @@ import type { ClusterKey, KubeClient, KubeErrorInfo, KubeObject } from '../kube'
 import type { Result } from '../../stdx';
 import { err, ok } from '../../stdx';
 import type { BrokerPodRef } from '../brokers';
-import { CONFIG_HASH_ANNOTATION, LABELS, clusterRef, podOrdinal } from './names';
+import { brokerPodSelector } from '../specs';
+import { CONFIG_HASH_ANNOTATION, LABELS, clusterIdentity, clusterRef, podOrdinal } from './names';
 
 export interface PodCondition {
   readonly type: string;
@@ -54,16 +55,16 @@ export async function readCluster(kube: KubeClient, key: ClusterKey): Promise<Ro
 }
 
 export async function listBrokerPods(kube: KubeClient, key: ClusterKey): Promise<PodObject[]> {
-  return kube.list<PodObject>('v1', 'Pod', key.namespace, { labelSelector: `${LABELS.cluster}=${key.name},${LABELS.component}=broker` });
+  return kube.list<PodObject>('v1', 'Pod', key.namespace, { labelSelector: brokerPodSelector(clusterIdentity(key)) });
 }
 
 export async function listBrokerSets(kube: KubeClient, key: ClusterKey): Promise<StatefulSetObject[]> {
-  return kube.list<StatefulSetObject>('apps/v1', 'StatefulSet', key.namespace, { labelSelector: `${LABELS.cluster}=${key.name},${LABELS.component}=broker` });
+  return kube.list<StatefulSetObject>('apps/v1', 'StatefulSet', key.namespace, { labelSelector: brokerPodSelector(clusterIdentity(key)) });
 }
 
 /** The broker group a StatefulSet or pod belongs to (its label). */
 export function groupOf(obj: KubeObject): string | undefined {
-  return obj.metadata?.labels?.[LABELS.group];
+  return obj.metadata?.labels?.[LABELS.brokerGroup];
 }
 
 /** How many conflicts a status update absorbs before giving up (the next reconcile retries). */

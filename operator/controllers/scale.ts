@@ -21,7 +21,7 @@ import type { BrokerDrainClient, BrokerEndpointResolver, NameserverEndpointResol
 import type { ClusterKey, EventRecorder, KubeClient, KubeObject, ReconcileContext, ReconcileResult, Reconciler } from '../kube';
 import type { GroupView } from './group-view';
 import { groupViews } from './group-view';
-import { brokerSetName, clusterObject, groupIndex, keyString } from './names';
+import { LABELS, brokerSetName, clusterObject, groupIndex, keyString } from './names';
 import type { PodObject } from './objects';
 import { brokerPodRef, isPodReady, isTerminating, listBrokerPods, listBrokerSets, readCluster, updateStatus } from './objects';
 
@@ -132,7 +132,7 @@ export class ScaleReconciler implements Reconciler {
     await this.kube.delete({ apiVersion: 'v1', kind: 'Service', namespace: ns, name });
     await this.kube.delete({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', namespace: ns, name });
     const sts = await this.kube.get({ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: ns, name });
-    const left = await this.kube.list<PodObject>('v1', 'Pod', ns, { labelSelector: `rocketcluster.io/cluster=${key.name},rocketcluster.io/broker-group=${group}` });
+    const left = await this.kube.list<PodObject>('v1', 'Pod', ns, { labelSelector: `${LABELS.cluster}=${key.name},${LABELS.brokerGroup}=${group}` });
     if (sts !== null || left.length > 0) return; // pods still going; look again
     if (cluster.spec.broker.storage.deleteClaimsOnScaleDown) {
       const claim = new RegExp(`^data-${name}-(0|[1-9][0-9]*)$`);

@@ -7,7 +7,7 @@ import type { Condition, ConditionType, GroupStatus, ReplicaStatus, RocketCluste
 import type { BrokerObservation } from '../../controller';
 import type { GroupSnapshot } from './failover-host';
 import type { GroupView } from './group-view';
-import { brokerSelector, nameserverAddress } from './names';
+import { brokerPodSelector, nameserverAddress } from '../specs';
 
 export interface StatusInput {
   readonly cluster: RocketCluster;
@@ -36,14 +36,13 @@ export function computeStatus(input: StatusInput): RocketClusterStatus {
   const previous = cluster.status ?? {};
   const verdicts = conditionVerdicts(input);
   const conditions = (['Ready', 'Available', 'Progressing', 'Degraded'] as const).map((type) => condition(previous.conditions, type, verdicts[type], input.nowIso, cluster.metadata.generation));
-  const key = { namespace: cluster.metadata.namespace, name: cluster.metadata.name };
   return {
     ...previous,
     ...(input.appliedGeneration !== undefined ? { observedGeneration: input.appliedGeneration } : {}),
     conditions,
-    nameserverAddress: nameserverAddress(key),
+    nameserverAddress: nameserverAddress(cluster),
     brokerGroups: input.views.filter((v) => v.phase === 'Active').length,
-    selector: brokerSelector(cluster.metadata.name),
+    selector: brokerPodSelector(cluster),
     groups: (previous.groups ?? []).map((g) => withReplicas(g, input.views.find((v) => v.group === g.name), input.snapshots.get(g.name))),
     failovers: previous.failovers ?? 0,
   };

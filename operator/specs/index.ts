@@ -3,7 +3,7 @@
  * Services, PDBs, the broker ConfigMap, the admin-token Secret, the ServiceMonitor) from a
  * defaulted cluster, and the names, labels and addresses they use. No I/O. The folder's only door.
  */
-export type { Component } from './names';
+export type { ClusterIdentity, Component } from './names';
 export {
   ADMIN_TOKEN_KEY,
   ANNOTATIONS,

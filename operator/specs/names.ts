@@ -3,7 +3,13 @@
  * Every other module, and the controllers, derive names only through these functions, so a name
  * is spelled once.
  */
-import type { RocketCluster } from '../api';
+/**
+ * All a name needs of a cluster: its name and namespace. A RocketCluster is one, and so is
+ * `{ metadata: key }` for a controller that holds only the cluster's key.
+ */
+export interface ClusterIdentity {
+  readonly metadata: { readonly name: string; readonly namespace: string };
+}
 
 export const PORTS = {
   nameserverRemoting: 9876,
@@ -51,8 +57,8 @@ export const ADMIN_TOKEN_KEY = 'token';
 /** The uid/gid the image runs as (Dockerfile.broker). */
 export const RUN_AS_USER = 10001;
 
-const nameOf = (c: RocketCluster): string => c.metadata.name;
-const namespaceOf = (c: RocketCluster): string => c.metadata.namespace;
+const nameOf = (c: ClusterIdentity): string => c.metadata.name;
+const namespaceOf = (c: ClusterIdentity): string => c.metadata.namespace;
 
 /** brokerName of group i: "broker-<i>". */
 export function brokerGroupName(group: number): string {
@@ -65,31 +71,31 @@ export function brokerGroupIndex(brokerName: string): number | undefined {
   return m === null ? undefined : Number(m[1]);
 }
 
-export const nameserverDeploymentName = (c: RocketCluster): string => `${nameOf(c)}-nameserver`;
-export const nameserverServiceName = (c: RocketCluster): string => `${nameOf(c)}-nameserver`;
-export const nameserverHeadlessServiceName = (c: RocketCluster): string => `${nameOf(c)}-nameserver-headless`;
-export const nameserverPdbName = (c: RocketCluster): string => `${nameOf(c)}-nameserver`;
+export const nameserverDeploymentName = (c: ClusterIdentity): string => `${nameOf(c)}-nameserver`;
+export const nameserverServiceName = (c: ClusterIdentity): string => `${nameOf(c)}-nameserver`;
+export const nameserverHeadlessServiceName = (c: ClusterIdentity): string => `${nameOf(c)}-nameserver-headless`;
+export const nameserverPdbName = (c: ClusterIdentity): string => `${nameOf(c)}-nameserver`;
 
 /** StatefulSet, headless Service and PDB of group i share this name: "<c>-broker-<i>". */
-export const statefulSetName = (c: RocketCluster, group: number): string => `${nameOf(c)}-${brokerGroupName(group)}`;
+export const statefulSetName = (c: ClusterIdentity, group: number): string => `${nameOf(c)}-${brokerGroupName(group)}`;
 export const brokerServiceName = statefulSetName;
 export const brokerPdbName = statefulSetName;
-export const brokerConfigMapName = (c: RocketCluster): string => `${nameOf(c)}-broker-config`;
-export const adminTokenSecretName = (c: RocketCluster): string => `${nameOf(c)}-admin-token`;
-export const serviceMonitorName = (c: RocketCluster): string => nameOf(c);
+export const brokerConfigMapName = (c: ClusterIdentity): string => `${nameOf(c)}-broker-config`;
+export const adminTokenSecretName = (c: ClusterIdentity): string => `${nameOf(c)}-admin-token`;
+export const serviceMonitorName = (c: ClusterIdentity): string => nameOf(c);
 
 /** Pod k of group i: "<c>-broker-<i>-<k>" (the controller's replicaId). */
-export function podName(c: RocketCluster, group: number, ordinal: number): string {
+export function podName(c: ClusterIdentity, group: number, ordinal: number): string {
   return `${statefulSetName(c, group)}-${ordinal}`;
 }
 
 /** The stable DNS name of a broker pod through its group's headless Service. */
-export function podDnsName(c: RocketCluster, group: number, ordinal: number): string {
+export function podDnsName(c: ClusterIdentity, group: number, ordinal: number): string {
   return `${podName(c, group, ordinal)}.${brokerServiceName(c, group)}.${namespaceOf(c)}.svc`;
 }
 
 /** Clients' nameserver address (status.nameserverAddress): the ClusterIP Service. */
-export function nameserverAddress(c: RocketCluster): string {
+export function nameserverAddress(c: ClusterIdentity): string {
   return `${nameserverServiceName(c)}.${namespaceOf(c)}.svc:${PORTS.nameserverRemoting}`;
 }
 
@@ -97,12 +103,12 @@ export function nameserverAddress(c: RocketCluster): string {
  * The brokers' namesrvAddr: the headless Service, whose name resolves to every nameserver pod, so
  * a broker registers with all of them rather than with whichever one a ClusterIP picks.
  */
-export function brokerNamesrvAddr(c: RocketCluster): string {
+export function brokerNamesrvAddr(c: ClusterIdentity): string {
   return `${nameserverHeadlessServiceName(c)}.${namespaceOf(c)}.svc:${PORTS.nameserverRemoting}`;
 }
 
 /** The labels every child carries. */
-export function commonLabels(c: RocketCluster, component: Component): Record<string, string> {
+export function commonLabels(c: ClusterIdentity, component: Component): Record<string, string> {
   return {
     [LABELS.name]: APP_NAME,
     [LABELS.instance]: nameOf(c),
@@ -113,12 +119,12 @@ export function commonLabels(c: RocketCluster, component: Component): Record<str
 }
 
 /** Selector of the nameserver pods (immutable in a Deployment, so never extended). */
-export function nameserverSelectorLabels(c: RocketCluster): Record<string, string> {
+export function nameserverSelectorLabels(c: ClusterIdentity): Record<string, string> {
   return { [LABELS.name]: APP_NAME, [LABELS.instance]: nameOf(c), [LABELS.component]: Components.nameserver };
 }
 
 /** Selector of group i's pods (immutable in a StatefulSet, so never extended). */
-export function brokerSelectorLabels(c: RocketCluster, group: number): Record<string, string> {
+export function brokerSelectorLabels(c: ClusterIdentity, group: number): Record<string, string> {
   return {
     [LABELS.name]: APP_NAME,
     [LABELS.instance]: nameOf(c),
@@ -127,16 +133,16 @@ export function brokerSelectorLabels(c: RocketCluster, group: number): Record<st
   };
 }
 
-export function brokerLabels(c: RocketCluster, group: number): Record<string, string> {
+export function brokerLabels(c: ClusterIdentity, group: number): Record<string, string> {
   return { ...commonLabels(c, Components.broker), [LABELS.brokerGroup]: brokerGroupName(group) };
 }
 
 /** status.selector, the scale subresource's label selector: every broker pod of the cluster. */
-export function brokerPodSelector(c: RocketCluster): string {
+export function brokerPodSelector(c: ClusterIdentity): string {
   return `${LABELS.cluster}=${nameOf(c)},${LABELS.component}=${Components.broker}`;
 }
 
 /** Label selector (string form) of every child of a cluster, for list calls. */
-export function clusterChildrenSelector(c: RocketCluster): string {
+export function clusterChildrenSelector(c: ClusterIdentity): string {
   return `${LABELS.cluster}=${nameOf(c)},${LABELS.managedBy}=${MANAGED_BY}`;
 }
