@@ -8,9 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CHART_DIR, CRD_DIR, helmTemplate } from '../deploy/generate';
 import { helmPath } from '../deploy/tools/helm';
-import type { Manifest } from '../deploy/tools/manifests';
-import type { CheckedStream } from '../deploy/tools/manifests';
-import { checkManifestStreams, findManifest, manifestProblems } from '../deploy/tools/manifests';
+import type { CheckedStream, Manifest } from '../operator/api/kube-schema-check.test-util';
+import { checkManifestStreams, findManifest, manifestProblems } from '../operator/api/kube-schema-check.test-util';
 
 const ROOT = path.resolve(__dirname, '..');
 const NS = 'ops';

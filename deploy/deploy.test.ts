@@ -9,8 +9,8 @@ import { validateRocketCluster } from '../operator/api';
 import { BUNDLE_NAMESPACE, OPERATOR_BUNDLE, staleFiles } from './generate';
 import { brokerDashboardSpec, operatorDashboardSpec } from './grafana/dashboards';
 import { knownMetricNames, metricsInExpr } from './tools/metric-names';
-import type { CheckedStream, Manifest } from './tools/manifests';
-import { checkManifestStreams, findManifest, manifestProblems } from './tools/manifests';
+import type { CheckedStream, Manifest } from '../operator/api/kube-schema-check.test-util';
+import { checkManifestStreams, findManifest, manifestProblems } from '../operator/api/kube-schema-check.test-util';
 
 const ROOT = path.resolve(__dirname, '..');
 const read = (file: string): string => fs.readFileSync(path.join(ROOT, file), 'utf8');
