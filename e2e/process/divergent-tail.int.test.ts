@@ -126,6 +126,9 @@ test('an old master with a divergent tail rejoins as a slave, cuts the tail and 
       20_000,
     );
 
+    // The controller records the slave in sync first: otherwise the check below could pass on the
+    // bootstrap record ({master} alone) and the controller adopt the slave only after it died.
+    await until(() => (recordedInSync(dataDir)?.length === 2 ? true : undefined), () => `the controller to record both in sync; ${diagnostics()}`, 20_000);
     // The slave dies; the master, alone in the in-sync set, writes a tail nobody else gets.
     await m.kill(first.slave);
     await until(() => (recordedInSync(dataDir)?.join() === first.old ? true : undefined), () => `the controller to record ${first.old} alone in sync; ${diagnostics()}`, 20_000);
