@@ -7,7 +7,7 @@
 import type { ClusterKey, ReconcileContext, ReconcileResult, Reconciler, ReconcilerSettings } from '../kube';
 import type { KubeClient } from '../kube';
 import type { FailoverHosts } from './hosts';
-import { isTerminating, readCluster } from './objects';
+import { readLiveCluster } from './objects';
 
 export class FailoverReconciler implements Reconciler {
   readonly name = 'failover';
@@ -19,8 +19,8 @@ export class FailoverReconciler implements Reconciler {
   ) {}
 
   async reconcile(key: ClusterKey, ctx: ReconcileContext): Promise<ReconcileResult> {
-    const cluster = await readCluster(this.kube, key);
-    if (cluster === null || isTerminating(cluster as never)) {
+    const cluster = await readLiveCluster(this.kube, key);
+    if (cluster === null) {
       await this.hosts.drop(key);
       return {};
     }

@@ -54,6 +54,12 @@ export async function readCluster(kube: KubeClient, key: ClusterKey): Promise<Ro
   return obj as unknown as RocketCluster | null;
 }
 
+/** The cluster, or null when it is gone or being deleted: either way there is nothing to roll, scale or fail over. */
+export async function readLiveCluster(kube: KubeClient, key: ClusterKey): Promise<RocketCluster | null> {
+  const cluster = await readCluster(kube, key);
+  return cluster === null || isTerminating(cluster as never) ? null : cluster;
+}
+
 export async function listBrokerPods(kube: KubeClient, key: ClusterKey): Promise<PodObject[]> {
   return kube.list<PodObject>('v1', 'Pod', key.namespace, { labelSelector: brokerPodSelector(clusterIdentity(key)) });
 }

@@ -9,7 +9,7 @@ import type { ClusterKey, EventRecorder, KubeClient, ReconcileContext, Reconcile
 import type { FailoverHosts } from './hosts';
 import { groupViews } from './group-view';
 import { clusterObject } from './names';
-import { isTerminating, listBrokerPods, listBrokerSets, readCluster } from './objects';
+import { listBrokerPods, listBrokerSets, readCluster, readLiveCluster } from './objects';
 import { planRollout } from './rollout-plan';
 import type { RocketCluster } from '../api';
 
@@ -26,8 +26,8 @@ export class RolloutReconciler implements Reconciler {
   ) {}
 
   async reconcile(key: ClusterKey, ctx: ReconcileContext): Promise<ReconcileResult> {
-    const cluster = await readCluster(this.kube, key);
-    if (cluster === null || isTerminating(cluster as never)) return {};
+    const cluster = await readLiveCluster(this.kube, key);
+    if (cluster === null) return {};
     const host = await this.hosts.ensure(key, cluster, ctx.logger);
     // Fresh observations: a pod deleted by the previous step must be seen back and in sync.
     await host.tick();

@@ -23,7 +23,7 @@ import type { GroupView } from './group-view';
 import { groupViews } from './group-view';
 import { LABELS, brokerSetName, clusterObject, groupIndex, keyString } from './names';
 import type { PodObject } from './objects';
-import { brokerPodRef, isPodReady, isTerminating, listBrokerPods, listBrokerSets, readCluster, updateStatus } from './objects';
+import { brokerPodRef, isPodReady, listBrokerPods, listBrokerSets, readLiveCluster, updateStatus } from './objects';
 
 /** Zero-lag observations in a row before a draining group is deleted. */
 export const DRAINED_CHECKS = 2;
@@ -42,8 +42,8 @@ export class ScaleReconciler implements Reconciler {
   ) {}
 
   async reconcile(key: ClusterKey, ctx: ReconcileContext): Promise<ReconcileResult> {
-    const cluster = await readCluster(this.kube, key);
-    if (cluster === null || isTerminating(cluster as never)) return {};
+    const cluster = await readLiveCluster(this.kube, key);
+    if (cluster === null) return {};
     const [sets, pods] = await Promise.all([listBrokerSets(this.kube, key), listBrokerPods(this.kube, key)]);
     const views = groupViews(cluster, sets, pods);
     const wanted = cluster.spec.broker.groups;
