@@ -77,8 +77,8 @@ abstract class MemoryOffsets {
 export class BrokerOffsetStore extends MemoryOffsets implements OffsetStore {
   constructor(
     private readonly remoting: RemotingClient,
-    /** The master address of a broker group (offsets are written to masters). */
-    private readonly masterOf: (brokerName: string) => string | undefined,
+    /** Where a broker group keeps the offsets: its master, or a slave while the master is gone. */
+    private readonly brokerOf: (brokerName: string) => string | undefined,
     private readonly group: string,
     private readonly timeoutMs: number,
   ) {
@@ -116,8 +116,8 @@ export class BrokerOffsetStore extends MemoryOffsets implements OffsetStore {
   }
 
   private addrOf(queue: MessageQueue): string {
-    const addr = this.masterOf(queue.brokerName);
-    if (addr === undefined) throw new ClientError(ClientErrorCode.NO_AVAILABLE_QUEUE, `broker ${queue.brokerName} has no master to keep offsets`);
+    const addr = this.brokerOf(queue.brokerName);
+    if (addr === undefined) throw new ClientError(ClientErrorCode.NO_AVAILABLE_QUEUE, `broker ${queue.brokerName} has no replica to keep offsets`);
     return addr;
   }
 }

@@ -104,7 +104,7 @@ export class PullConsumer extends EventEmitter<PullConsumerEvents> {
     this.remoting = new RemotingClient({ clock: this.clock });
     this.routes = new RouteCache(this.remoting, { namesrvAddrs, timeoutMs: this.timeoutMs, refreshIntervalMs: options.routeRefreshIntervalMs ?? 30_000 });
     this.routes.on('warning', (error) => this.warn(error));
-    this.offsets = new BrokerOffsetStore(this.remoting, (brokerName) => this.routes.masterOf(brokerName), this.groupName, this.timeoutMs);
+    this.offsets = new BrokerOffsetStore(this.remoting, (brokerName) => this.routes.offsetBrokerOf(brokerName), this.groupName, this.timeoutMs);
   }
 
   async start(): Promise<void> {

@@ -117,7 +117,7 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
     this.offsets =
       this.messageModel === 'broadcasting'
         ? new LocalFileOffsetStore(options.offsetStorePath ?? path.join(os.homedir(), '.rocketcluster', 'offsets', `${this.groupName}.json`), this.groupName)
-        : new BrokerOffsetStore(this.remoting, (brokerName) => this.masterOf(brokerName), this.groupName, this.o.requestTimeoutMs);
+        : new BrokerOffsetStore(this.remoting, (brokerName) => this.routes.offsetBrokerOf(brokerName), this.groupName, this.o.requestTimeoutMs);
     this.locker = new QueueLocker({
       remoting: this.remoting,
       group: this.groupName,

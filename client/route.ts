@@ -179,6 +179,15 @@ export class RouteCache extends EventEmitter<RouteCacheEvents> {
     return undefined;
   }
 
+  /**
+   * Where a consumer group's offsets of a broker group are read and committed: the master, or while
+   * it is gone, a slave (lowest id), which takes commits until the master is back (as Java's
+   * RemoteBrokerOffsetStore falls back to any replica).
+   */
+  offsetBrokerOf(brokerName: string): string | undefined {
+    return pullTarget(this.knownBrokers(), brokerName, MASTER_ID)?.addr;
+  }
+
   /** Every address (masters and slaves) of the brokers of every cached route. */
   allBrokerAddrs(): string[] {
     return [...this.knownBrokers().values()].flatMap((broker) => Object.values(broker.brokerAddrs));
