@@ -65,8 +65,9 @@ export const BROKER_KEY_OWNERS: { readonly [K in ConfigKey]: KeyOwner } = {
 };
 
 /**
- * RocketMQ's broker.conf spellings the broker also accepts, mapped to our key (a test checks this
- * against broker/config's own table).
+ * RocketMQ's broker.conf spellings the broker also accepts, mapped to our key. A copy of
+ * broker/config's JAVA_KEY_ALIASES, which a test keeps equal: importing the value through
+ * broker/config's index would load the store (and its native addon) into the operator.
  */
 export const BROKER_KEY_ALIASES: Readonly<Record<string, ConfigKey>> = {
   mappedFileSizeCommitLog: 'commitLogSegmentBytes',

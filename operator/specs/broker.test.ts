@@ -1,5 +1,5 @@
 import { loadBrokerConfig } from '../../broker/config';
-import { BROKER_START_SCRIPT, brokerConfigMap, brokerPdb, brokerService, brokerStatefulSet, podTemplateHash } from './broker';
+import { brokerConfigMap, brokerPdb, brokerService, brokerStatefulSet, podTemplateHash } from './broker';
 import { configHash, renderBrokerConf } from './broker-conf';
 import { makeCluster, resolveEnv } from './test-kit.test-util';
 
@@ -37,7 +37,7 @@ describe('broker StatefulSet', () => {
   });
 
   it('mounts the broker ConfigMap read-only and starts rocket-broker with it', () => {
-    expect(container.command).toEqual(['/bin/sh', '-c', BROKER_START_SCRIPT, 'rocket-broker']);
+    expect(container.command).toEqual(['rocket-broker']);
     expect(container.args).toEqual(['--config', '/etc/rocketcluster/broker.conf']);
     expect(container.volumeMounts).toContainEqual({ name: 'config', mountPath: '/etc/rocketcluster', readOnly: true });
     expect(pod.volumes).toContainEqual({ name: 'config', configMap: { name: 'demo-broker-config' } });

@@ -45,23 +45,12 @@ import { baseContainer, containerResources, downwardEnv, healthzProbe, imagePull
 export const BROKER_CONTAINER = 'broker';
 const CONFIG_VOLUME = 'config';
 
-/**
- * The store's lock file (`<store>/lock`) holds the owner's pid, and in a container the broker is
- * always pid 1: after an unclean stop (OOM kill, SIGKILL past the grace period, node loss) the
- * restarted broker finds its own pid in the lock and refuses the store, for good. A container (re)start
- * means no broker of this pod runs (one broker container per pod; a pid cannot name another pod's
- * process anyway), so the lock left behind is removed first. `exec` keeps the broker pid 1 (SIGTERM).
- */
-export const BROKER_START_SCRIPT = 'rm -f "$ROCKET_BROKER_STORE_PATH_ROOT_DIR/lock"; exec rocket-broker "$@"';
-
 function brokerEnv(c: RocketCluster, group: number): V1EnvVar[] {
   return [
     ...downwardEnv(),
     // Advertised in routes and message ids; $(POD_IP) expands because POD_IP is defined above.
     { name: 'ROCKET_BROKER_BROKER_IP1', value: '$(POD_IP)' },
     { name: 'ROCKET_BROKER_BROKER_NAME', value: brokerGroupName(group) },
-    // Also in broker.conf; here for the start script, which clears the store's stale lock.
-    { name: 'ROCKET_BROKER_STORE_PATH_ROOT_DIR', value: DATA_DIR },
     { name: 'ROCKET_BROKER_ADMIN_TOKEN', valueFrom: { secretKeyRef: { name: adminTokenSecretName(c), key: ADMIN_TOKEN_KEY } } },
   ];
 }
@@ -70,7 +59,8 @@ function brokerContainer(c: RocketCluster, group: number): V1Container {
   const resources = containerResources(c.spec.broker.resources);
   return {
     ...baseContainer(c, BROKER_CONTAINER),
-    command: ['/bin/sh', '-c', BROKER_START_SCRIPT, 'rocket-broker'],
+    // The store takes over a lock naming pid 1 that it did not take itself (a restarted container).
+    command: ['rocket-broker'],
     args: ['--config', BROKER_CONFIG_PATH],
     env: brokerEnv(c, group),
     ports: [

@@ -46,7 +46,7 @@ export {
 export { childMeta, isOwnedBy, ownerReference } from './meta';
 export { configHash, operatorBrokerConfig, renderBrokerConf, userBrokerConfig } from './broker-conf';
 export { NAMESERVER_CONTAINER, nameserverDeployment, nameserverHeadlessService, nameserverPdb, nameserverService } from './nameserver';
-export { BROKER_CONTAINER, BROKER_START_SCRIPT, brokerConfigMap, brokerPdb, brokerService, brokerStatefulSet, podTemplateHash } from './broker';
+export { BROKER_CONTAINER, brokerConfigMap, brokerPdb, brokerService, brokerStatefulSet, podTemplateHash } from './broker';
 export type { ServiceMonitor, ServiceMonitorEndpoint } from './extras';
 export { adminTokenOf, adminTokenSecret, serviceMonitor } from './extras';
 export type { ChildKind, ChildObject, DesiredStateOptions } from './desired';
