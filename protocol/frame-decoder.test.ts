@@ -3,7 +3,7 @@ import type { RemotingCommand } from './command';
 import { makeRequest, makeResponse } from './command';
 import type { DecodedFrame } from './frame';
 import { FrameErrorKind, encodeFrame } from './frame';
-import { FrameDecoder } from './frame-decoder';
+import { EAGER_ASSEMBLY_BYTES, FrameDecoder } from './frame-decoder';
 
 function encoded(cmd: RemotingCommand, type: 0 | 1 = SerializeType.JSON): Buffer {
   const result = encodeFrame(cmd, type);
@@ -123,5 +123,128 @@ describe('FrameDecoder', () => {
     const chunk = encoded(cmd);
     const [frame] = new FrameDecoder().push(chunk).frames;
     expect(frame?.command.body?.buffer).toBe(chunk.buffer);
+  });
+
+  describe('frames spanning chunks (assembled in a buffer of their own)', () => {
+    /** A pull-response-sized body with a byte pattern that shows any misplaced or lost byte. */
+    function patterned(bytes: number, salt: number): Buffer {
+      const body = Buffer.allocUnsafe(bytes);
+      for (let i = 0; i < bytes; i++) body[i] = (i * 31 + salt + (i >>> 8)) & 0xff;
+      return body;
+    }
+    const bigBody = patterned(150_000, 7);
+    const big = makeResponse({ opaque: 41 }, 0, 'found', { body: bigBody, extFields: { nextBeginOffset: '128' } });
+    const small = makeRequest(RequestCode.PULL_MESSAGE, { opaque: 42, extFields: { topic: 'T' } });
+    const bigJson = encoded(big);
+    const bigBinary = encoded(big, SerializeType.ROCKETMQ);
+    // small frame, big frame, small frame, big frame: every boundary kind appears.
+    const mixed = Buffer.concat([encoded(small), bigJson, encoded(small, SerializeType.ROCKETMQ), bigBinary]);
+
+    function expectMixed(frames: DecodedFrame[]): void {
+      expect(frames.map((f) => f.command.opaque)).toEqual([42, 41, 42, 41]);
+      expect(frames.map((f) => f.serializeType)).toEqual([SerializeType.JSON, SerializeType.JSON, SerializeType.ROCKETMQ, SerializeType.ROCKETMQ]);
+      expect(frames.map((f) => f.frameBytes)).toEqual([encoded(small).length, bigJson.length, encoded(small, SerializeType.ROCKETMQ).length, bigBinary.length]);
+      for (const i of [1, 3]) {
+        const command = frames[i]!.command;
+        expect(command.body?.equals(bigBody)).toBe(true);
+        expect(command.extFields).toEqual({ nextBeginOffset: '128' });
+        expect(command.remark).toBe('found');
+      }
+    }
+
+    function splitAt(bytes: Buffer, cuts: number[]): Buffer[] {
+      const sorted = [...new Set(cuts.filter((c) => c > 0 && c < bytes.length))].sort((a, b) => a - b);
+      const chunks: Buffer[] = [];
+      let from = 0;
+      for (const cut of [...sorted, bytes.length]) {
+        chunks.push(bytes.subarray(from, cut));
+        from = cut;
+      }
+      return chunks;
+    }
+
+    test('a big frame split at awkward offsets (in the length word, the tag, the header, at 64 KiB, the last byte) decodes byte for byte', () => {
+      const start = encoded(small).length;
+      const end = start + bigJson.length;
+      const awkward = [1, 2, 3, 4, 5, 7, 8, 9, 20, 60, 65_535, 65_536, 65_537, 131_072, bigJson.length - 2, bigJson.length - 1];
+      for (const at of awkward) {
+        const decoder = new FrameDecoder();
+        expectMixed(feed(decoder, splitAt(mixed, [start + at, end + 3, end + 40])));
+        expect(decoder.bufferedBytes).toBe(0);
+      }
+    });
+
+    test('a big frame split in three at many pairs of offsets decodes byte for byte', () => {
+      const start = encoded(small).length;
+      const points = [0, 1, 3, 4, 8, 30, 1000, 65_536, 100_000, bigJson.length - 1, bigJson.length, bigJson.length + 1].map((p) => start + p);
+      for (const a of points) {
+        for (const b of points) {
+          if (b <= a) continue;
+          expectMixed(feed(new FrameDecoder(), splitAt(mixed, [a, b])));
+        }
+      }
+    });
+
+    test('a stream of big and small frames cut into random chunk sizes (seeded) decodes byte for byte', () => {
+      let seed = 99;
+      const random = (): number => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return seed >>> 8; // the low bits of this generator cycle with a short period
+      };
+      for (let round = 0; round < 30; round++) {
+        const cuts: number[] = [];
+        // Mostly socket-sized reads, sometimes tiny ones.
+        for (let at = 0; at < mixed.length; ) {
+          at += random() % 4 === 0 ? 1 + (random() % 16) : 1 + (random() % 70_000);
+          cuts.push(at);
+        }
+        const decoder = new FrameDecoder();
+        expectMixed(feed(decoder, splitAt(mixed, cuts)));
+        expect(decoder.bufferedBytes).toBe(0);
+      }
+    });
+
+    test('bufferedBytes counts the part of a frame assembled so far', () => {
+      const decoder = new FrameDecoder();
+      expect(decoder.push(bigJson.subarray(0, 70_000)).frames).toHaveLength(0);
+      expect(decoder.bufferedBytes).toBe(70_000 - 4);
+      expect(decoder.push(bigJson.subarray(70_000, 140_000)).frames).toHaveLength(0);
+      expect(decoder.bufferedBytes).toBe(140_000 - 4);
+      const { frames } = decoder.push(bigJson.subarray(140_000));
+      expect(frames[0]?.command.body?.equals(bigBody)).toBe(true);
+      expect(decoder.bufferedBytes).toBe(0);
+    });
+
+    test('the assembled frame does not alias the chunks it came from (they may be reused by the caller)', () => {
+      const chunks = splitAt(Buffer.from(bigJson), [50_000, 100_000]);
+      const [frame] = feed(new FrameDecoder(), chunks);
+      for (const chunk of chunks) chunk.fill(0);
+      expect(frame?.command.body?.equals(bigBody)).toBe(true);
+    });
+
+    test('a frame above the eager size is still decoded when it arrives in small pieces, and one after it in the same chunk too', () => {
+      const hugeBody = patterned(EAGER_ASSEMBLY_BYTES * 2 + 13, 3);
+      const huge = encoded(makeRequest(RequestCode.SEND_MESSAGE, { opaque: 5, body: hugeBody }));
+      const bytes = Buffer.concat([huge, encoded(small)]);
+      const cuts: number[] = [];
+      for (let at = 3; at < bytes.length; at += 65_536) cuts.push(at);
+      cuts.push(huge.length + 2);
+      const decoder = new FrameDecoder({ maxFrameBytes: EAGER_ASSEMBLY_BYTES * 4 });
+      const frames = feed(decoder, splitAt(bytes, cuts));
+      expect(frames.map((f) => f.command.opaque)).toEqual([5, 42]);
+      expect(frames[0]?.command.body?.equals(hugeBody)).toBe(true);
+      expect(decoder.bufferedBytes).toBe(0);
+    });
+
+    test('a malformed header in an assembled frame fails the decoder, and later chunks report the same error', () => {
+      const bad = Buffer.from(bigJson);
+      bad.writeUInt32BE(((SerializeType.JSON << 24) | 3) >>> 0, 4); // header "{\"c" is not JSON
+      const decoder = new FrameDecoder();
+      expect(decoder.push(bad.subarray(0, 80_000)).error).toBeUndefined();
+      const result = decoder.push(bad.subarray(80_000));
+      expect(result.error?.kind).toBe(FrameErrorKind.INVALID_JSON_HEADER);
+      expect(decoder.bufferedBytes).toBe(0);
+      expect(decoder.push(encoded(small)).error?.kind).toBe(FrameErrorKind.INVALID_JSON_HEADER);
+    });
   });
 });
