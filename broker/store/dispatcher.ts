@@ -1,11 +1,12 @@
 import * as codec from '../../message';
 import type { Crc32 } from '../../message';
 import type { CommitLog } from './commit-log';
+import type { AppendedRecord } from './types';
 import type { ConsumeQueue } from './consume-queue';
 import type { IndexService } from './index/index';
 
 // Read once at load, not through the import for every record (see appender.ts).
-const { checkRecord, readDispatchInfo, SysFlag } = codec;
+const { checkRecord, dispatchPropertiesOf, readDispatchInfo, SysFlag } = codec;
 
 /** Bytes of commit log read per step; a record larger than this is read on its own. */
 const WINDOW_BYTES = 1024 * 1024;
@@ -22,6 +23,35 @@ export interface DispatchSink {
 export type DispatchFault = { readonly commitLogOffset: number; readonly reason: string };
 
 /**
+ * Records a put of this process has just appended, as the appender laid them out: everything
+ * dispatch needs, so it need not parse them back out of the commit log. One per put.
+ */
+export interface AppendedBatch {
+  readonly topic: string;
+  readonly queueId: number;
+  /** The records' sysFlag (transaction type). */
+  readonly sysFlag: number;
+  /** In commit-log order, back to back. */
+  readonly records: readonly AppendedRecord[];
+  /** The properties text of each record, as encoded. */
+  readonly properties: readonly { readonly properties: string }[];
+}
+
+/** What dispatch writes for one record: its consume-queue entry and its index keys. */
+interface DispatchEntry {
+  readonly topic: string;
+  readonly queueId: number;
+  readonly queueOffset: number;
+  readonly commitLogOffset: number;
+  readonly size: number;
+  readonly sysFlag: number;
+  readonly storeTimestamp: number;
+  readonly tagsCode: number;
+  readonly keys: string | undefined;
+  readonly uniqKey: string | undefined;
+}
+
+/**
  * The reput loop: walks the commit log from `offset` and builds consume-queue and index entries
  * from the records, so both can always be rebuilt from the log. After each step it announces
  * "dispatched up to commitLogOffset X" (long polls and replication wait on it).
@@ -33,8 +63,15 @@ export class Dispatcher {
   private faultValue: DispatchFault | undefined;
   private stalled: string | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Batches appended by this process and not yet dispatched, oldest first from `appendedHead`. */
+  private appended: AppendedBatch[] = [];
+  private appendedHead = 0;
+  /** Records of the head batch already dispatched. */
+  private appendedDone = 0;
   /** Store time of the last dispatched record (checkpoint field). */
   lastStoreTimestamp = 0;
+  /** Records dispatched from their appender's description, and read back from the log. */
+  readonly counts = { described: 0, read: 0 };
 
   constructor(
     private readonly commitLog: CommitLog,
@@ -80,6 +117,19 @@ export class Dispatcher {
   reset(offset: number): void {
     this.offsetValue = offset;
     this.faultValue = undefined;
+    // The log was cut: what the appender described may no longer be what lies at those offsets.
+    this.appended = [];
+    this.appendedHead = 0;
+    this.appendedDone = 0;
+  }
+
+  /**
+   * Describes records just appended by this process. Dispatch takes them from here when it reaches
+   * their offset instead of reading them back (their bytes were checked as they were encoded);
+   * anything it cannot take from here (a skipped description, a cut log) it reads from the log.
+   */
+  noteAppended(batch: AppendedBatch): void {
+    if (batch.records.length > 0) this.appended.push(batch);
   }
 
   private async runUntilCaughtUp(): Promise<void> {
@@ -123,9 +173,15 @@ export class Dispatcher {
     const start = this.offsetValue;
     try {
       while (this.offsetValue < this.limit() && records < MAX_RECORDS_PER_TURN) {
+        const described = await this.dispatchAppended(MAX_RECORDS_PER_TURN - records);
+        if (described > 0) {
+          records += described;
+          continue;
+        }
+        if (this.offsetValue >= this.limit()) break;
         const window = this.commitLog.readWindow(this.offsetValue, WINDOW_BYTES);
         if (!window) break;
-        const consumed = await this.dispatchWindow(window);
+        const consumed = await this.dispatchWindow(window, this.nextAppendedOffset());
         if (consumed < 0) break;
         records += consumed;
       }
@@ -134,11 +190,101 @@ export class Dispatcher {
     }
   }
 
-  /** Dispatches the records of one window; returns how many, or -1 when nothing could be done. */
-  private async dispatchWindow(window: Buffer): Promise<number> {
+  /**
+   * Dispatches records from the appended batches while the oldest one continues exactly where
+   * dispatch stands; returns how many (0: the log must be read first). Batches dispatch already
+   * passed (read from the log meanwhile) are dropped; a record whose properties only the stored
+   * bytes can settle (see `dispatchPropertiesOf`) ends its batch's use, and the log is read.
+   */
+  private async dispatchAppended(max: number): Promise<number> {
+    let dispatched = 0;
+    while (this.appendedHead < this.appended.length && dispatched < max) {
+      const batch = this.appended[this.appendedHead]!;
+      const records = batch.records;
+      let i = this.appendedDone;
+      while (i < records.length && records[i]!.commitLogOffset < this.offsetValue) i++;
+      if (i === records.length) {
+        this.dropAppendedHead(); // read from the log meanwhile
+        continue;
+      }
+      if (records[i]!.commitLogOffset !== this.offsetValue) {
+        // Something not described comes first (an end-of-segment marker, replicated bytes): the
+        // log is read up to this record.
+        this.appendedDone = i;
+        return dispatched;
+      }
+      const limit = this.limit();
+      for (; i < records.length && dispatched < max; i++) {
+        const record = records[i]!;
+        if (record.commitLogOffset + record.size > limit) {
+          this.appendedDone = i;
+          return dispatched;
+        }
+        const props = dispatchPropertiesOf(batch.properties[i]!.properties);
+        if (props === undefined) {
+          this.dropAppendedHead();
+          return dispatched;
+        }
+        const entry: DispatchEntry = {
+          topic: batch.topic,
+          queueId: batch.queueId,
+          queueOffset: record.queueOffset,
+          commitLogOffset: record.commitLogOffset,
+          size: record.size,
+          sysFlag: batch.sysFlag,
+          storeTimestamp: record.storeTimestamp,
+          tagsCode: props.tagsCode,
+          keys: props.keys,
+          uniqKey: props.uniqKey,
+        };
+        let pending = this.dispatchEntry(entry);
+        while (pending) {
+          await pending;
+          pending = this.dispatchEntry(entry); // idempotent: finishes what was missing
+        }
+        this.offsetValue += record.size;
+        this.counts.described++;
+        dispatched++;
+      }
+      if (i < records.length) {
+        this.appendedDone = i;
+        return dispatched;
+      }
+      this.dropAppendedHead();
+    }
+    return dispatched;
+  }
+
+  private dropAppendedHead(): void {
+    this.appendedHead++;
+    this.appendedDone = 0;
+    if (this.appendedHead === this.appended.length) {
+      this.appended = [];
+      this.appendedHead = 0;
+    } else if (this.appendedHead >= 1024 && this.appendedHead * 2 >= this.appended.length) {
+      // Compacted only once half the array is spent: linear in the batches, however many wait.
+      this.appended = this.appended.slice(this.appendedHead);
+      this.appendedHead = 0;
+    }
+  }
+
+  /** Where the next described record starts (reading the log stops there), or Infinity. */
+  private nextAppendedOffset(): number {
+    const batch = this.appended[this.appendedHead];
+    if (batch === undefined) return Number.POSITIVE_INFINITY;
+    const record = batch.records[this.appendedDone];
+    return record === undefined ? Number.POSITIVE_INFINITY : record.commitLogOffset;
+  }
+
+  /**
+   * Dispatches the records of one window up to `stopAt` (where described records begin); returns
+   * how many, or -1 when nothing could be done.
+   */
+  private async dispatchWindow(window: Buffer, stopAt: number): Promise<number> {
     let position = 0;
     let records = 0;
-    while (position < window.length && this.offsetValue < this.limit()) {
+    const end = Math.min(this.limit(), stopAt > this.offsetValue ? stopAt : Number.POSITIVE_INFINITY);
+    while (position < window.length && this.offsetValue < end) {
       const check = checkRecord(window, position, window.length - position, {
         checkBodyCrc: false,
         requireRecordCrc: false,
@@ -171,6 +317,7 @@ export class Dispatcher {
       }
       position += check.size;
       this.offsetValue += check.size;
+      this.counts.read++;
       records++;
     }
     return records === 0 ? -1 : records;
@@ -181,7 +328,10 @@ export class Dispatcher {
    * be allocated first; the caller awaits it and calls again (both writes are idempotent).
    */
   private dispatchRecord(buf: Buffer, position: number): Promise<void> | null {
-    const info = readDispatchInfo(buf, position);
+    return this.dispatchEntry(readDispatchInfo(buf, position));
+  }
+
+  private dispatchEntry(info: DispatchEntry): Promise<void> | null {
     this.lastStoreTimestamp = info.storeTimestamp;
     const tranType = info.sysFlag & SysFlag.TRANSACTION_MASK;
     if (tranType === 0 || tranType === SysFlag.TRANSACTION_COMMIT) {

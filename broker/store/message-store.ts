@@ -279,6 +279,7 @@ export class MessageStore {
       if (again) return again;
     }
     const endCommitLogOffset = records[records.length - 1]!.commitLogOffset + records[records.length - 1]!.size;
+    this.dispatcher!.noteAppended({ topic: common.topic, queueId: common.queueId, sysFlag: common.sysFlag, records, properties: messages });
     if (common.waitStoreMsgOk === false) {
       this.dispatcher!.schedule();
       return { status: PutStatus.PUT_OK, records, endCommitLogOffset };
@@ -338,6 +339,11 @@ export class MessageStore {
 
   get commitLogFlushedOffset(): number {
     return this.commitLog.flushedOffset;
+  }
+
+  /** Records dispatched since open: from the appender's description, or read back from the log (recovery, replication). */
+  get dispatchCounts(): { readonly described: number; readonly read: number } {
+    return { ...(this.dispatcher?.counts ?? { described: 0, read: 0 }) };
   }
 
   get dispatchedOffset(): number {

@@ -275,16 +275,19 @@ export class IndexService {
  * deduplicated, as the file stores them.
  */
 function hashedKeys(entry: IndexEntryInput, prefixHash: number, slotCount: number): HashedKey[] {
-  const hashed = (key: string): HashedKey => {
-    const keyHash = indexKeyHashAfter(prefixHash, key);
-    return { keyHash, slot: keyHash % slotCount };
-  };
-  // Most records carry a UNIQ_KEY and no KEYS: no set, no split.
-  if (!entry.keys) return entry.uniqKey ? [hashed(entry.uniqKey)] : [];
+  // Most records carry a UNIQ_KEY and no KEYS: no set, no split, no closure.
+  if (!entry.keys) {
+    if (!entry.uniqKey) return [];
+    const keyHash = indexKeyHashAfter(prefixHash, entry.uniqKey);
+    return [{ keyHash, slot: keyHash % slotCount }];
+  }
   const keys = new Set<string>();
   if (entry.uniqKey) keys.add(entry.uniqKey);
   for (const key of entry.keys.split(' ')) if (key.length > 0) keys.add(key);
-  return Array.from(keys, hashed);
+  return Array.from(keys, (key) => {
+    const keyHash = indexKeyHashAfter(prefixHash, key);
+    return { keyHash, slot: keyHash % slotCount };
+  });
 }
 
 /** Start of the last record indexed: the newest file that holds anything. */

@@ -115,12 +115,14 @@ export function emptyHeader(): IndexHeader {
 }
 
 export function encodeHeader(header: IndexHeader, target: Buffer, offset: number): void {
-  writeLong(target, offset + BEGIN_TIMESTAMP_AT, header.beginTimestamp);
-  writeLong(target, offset + END_TIMESTAMP_AT, header.endTimestamp);
-  writeLong(target, offset + BEGIN_PHY_OFFSET_AT, header.beginPhyOffset);
-  writeLong(target, offset + END_PHY_OFFSET_AT, header.endPhyOffset);
-  target.writeInt32BE(header.hashSlotCount, offset + HASH_SLOT_COUNT_AT);
-  target.writeInt32BE(header.indexCount, offset + INDEX_COUNT_AT);
+  const view = viewOf(target);
+  if (offset < 0 || offset + HEADER_BYTES > target.length) assert(false, `index header does not fit at ${offset}`);
+  setLong(view, offset + BEGIN_TIMESTAMP_AT, header.beginTimestamp);
+  setLong(view, offset + END_TIMESTAMP_AT, header.endTimestamp);
+  setLong(view, offset + BEGIN_PHY_OFFSET_AT, header.beginPhyOffset);
+  setLong(view, offset + END_PHY_OFFSET_AT, header.endPhyOffset);
+  view.setInt32(offset + HASH_SLOT_COUNT_AT, header.hashSlotCount);
+  view.setInt32(offset + INDEX_COUNT_AT, header.indexCount);
 }
 
 /** Decodes and validates a header; a string says what is wrong with it. */
@@ -161,10 +163,37 @@ export interface IndexEntry {
 }
 
 export function encodeEntry(entry: IndexEntry, target: Buffer, offset: number): void {
-  target.writeInt32BE(entry.keyHash, offset + ENTRY_KEY_HASH_AT);
-  writeLong(target, offset + ENTRY_PHY_OFFSET_AT, entry.commitLogOffset);
-  target.writeInt32BE(entry.timeDiffSeconds, offset + ENTRY_TIME_DIFF_AT);
-  target.writeInt32BE(entry.prevIndex, offset + ENTRY_PREV_INDEX_AT);
+  const view = viewOf(target);
+  if (offset < 0 || offset + ENTRY_BYTES > target.length) assert(false, `index entry does not fit at ${offset}`);
+  // DataView stores wrap where Buffer's writers threw: out-of-range fields stay bugs.
+  if ((entry.keyHash | 0) !== entry.keyHash || (entry.timeDiffSeconds | 0) !== entry.timeDiffSeconds || (entry.prevIndex | 0) !== entry.prevIndex) {
+    assert(false, `index entry fields must be int32: ${entry.keyHash}, ${entry.timeDiffSeconds}, ${entry.prevIndex}`);
+  }
+  view.setInt32(offset + ENTRY_KEY_HASH_AT, entry.keyHash);
+  setLong(view, offset + ENTRY_PHY_OFFSET_AT, entry.commitLogOffset);
+  view.setInt32(offset + ENTRY_TIME_DIFF_AT, entry.timeDiffSeconds);
+  view.setInt32(offset + ENTRY_PREV_INDEX_AT, entry.prevIndex);
+}
+
+// Big-endian stores through a DataView compile to single instructions; Buffer's writers check and
+// store byte by byte, and an index put writes a header and an entry per key. The view of the last
+// target is kept (puts go to one mapping for a long time).
+let lastTarget: Buffer | undefined;
+let lastView: DataView | undefined;
+
+function viewOf(target: Buffer): DataView {
+  if (target !== lastTarget) {
+    lastView = new DataView(target.buffer, target.byteOffset, target.byteLength);
+    lastTarget = target;
+  }
+  return lastView!;
+}
+
+function setLong(view: DataView, offset: number, value: number): void {
+  if (!(Number.isSafeInteger(value) && value >= 0)) assert(false, `cannot store ${value} as an index long`);
+  const high = Math.floor(value / TWO_POW_32);
+  view.setUint32(offset, high);
+  view.setUint32(offset + 4, value - high * TWO_POW_32);
 }
 
 /** Raw decode: fields are signed as Java stores them; an unrepresentable offset decodes as NaN. */
