@@ -19,6 +19,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { validateGroupName, validateTopicName } from '../message';
+import { SerializeType } from '../protocol';
 import { RemotingClient } from '../remoting';
 import type { Clock } from '../stdx';
 import { systemClock } from '../stdx';
@@ -58,6 +59,8 @@ export interface PullConsumerOptions {
   readonly routeRefreshIntervalMs?: number;
   /** Verify pulled records' body CRCs (and record CRC items); default false, see PushConsumerOptions. */
   readonly checkBodyCrc?: boolean;
+  /** Header encoding of requests: binary `rocketmq` (default) or `json`; see PushConsumerOptions. */
+  readonly serializeType?: 'json' | 'rocketmq';
   readonly clock?: Clock;
 }
 
@@ -101,7 +104,7 @@ export class PullConsumer extends EventEmitter<PullConsumerEvents> {
       if (options[name] !== undefined) positiveInt(name, options[name]);
     }
     this.timeoutMs = positiveInt('requestTimeoutMs', options.requestTimeoutMs ?? 3000);
-    this.remoting = new RemotingClient({ clock: this.clock });
+    this.remoting = new RemotingClient({ clock: this.clock, serializeType: options.serializeType === 'json' ? SerializeType.JSON : SerializeType.ROCKETMQ });
     this.routes = new RouteCache(this.remoting, { namesrvAddrs, timeoutMs: this.timeoutMs, refreshIntervalMs: options.routeRefreshIntervalMs ?? 30_000 });
     this.routes.on('warning', (error) => this.warn(error));
     this.offsets = new BrokerOffsetStore(this.remoting, (brokerName) => this.routes.offsetBrokerOf(brokerName), this.groupName, this.timeoutMs);

@@ -36,7 +36,7 @@ import { EventEmitter } from 'node:events';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isRetryTopic, validateGroupName, validateTopicName } from '../message';
-import { RequestCode } from '../protocol';
+import { RequestCode, SerializeType } from '../protocol';
 import { RemotingClient } from '../remoting';
 import type { Clock } from '../stdx';
 import { systemClock } from '../stdx';
@@ -108,7 +108,7 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
     this.o = resolvePushOptions(options);
     this.messageModel = this.o.messageModel;
     this.consumeTimestamp = options.consumeTimestamp ?? this.clock.nowMs() - 30 * 60_000;
-    this.remoting = new RemotingClient({ clock: this.clock });
+    this.remoting = new RemotingClient({ clock: this.clock, serializeType: options.serializeType === 'json' ? SerializeType.JSON : SerializeType.ROCKETMQ });
     this.routes = new RouteCache(this.remoting, { namesrvAddrs, timeoutMs: this.o.requestTimeoutMs, refreshIntervalMs: this.o.routeRefreshIntervalMs });
     this.routes.on('warning', (error) => this.warn(error));
     this.routes.on('change', (topic) => {
