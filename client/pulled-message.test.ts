@@ -1,6 +1,6 @@
 import { deflateSync } from 'node:zlib';
 import type { RecordFields } from '../message';
-import { SysFlag, decodeRecord, encodeRecord, encodedRecordLength, parseHostAddress } from '../message';
+import { MessageMagic, SysFlag, decodeRecord, encodeRecord, encodedRecordLength, parseHostAddress } from '../message';
 import { toReceivedMessage } from './pull';
 import { decodePullBody } from './pulled-message';
 import type { MessageQueue, ReceivedMessage } from './types';
@@ -109,5 +109,35 @@ describe('decodePullBody', () => {
     const truncated = decodePullBody(Buffer.concat([good, good.subarray(0, 40)]), ALL);
     expect(truncated.messages).toHaveLength(1);
     expect(truncated.damagedAt).toBe(good.length);
+  });
+
+  test('stops at a record with any one length field wrong (size, magic, body, topic or properties length)', () => {
+    const good = record({ queueOffset: 1 });
+    const v2 = good.readInt32BE(4) === MessageMagic.V2;
+    const bodyLenPos = 48 + 8 + 8 + 8 + 4 + 8;
+    const topicLenPos = bodyLenPos + 4 + good.readInt32BE(bodyLenPos);
+    const topicLen = v2 ? good.readInt16BE(topicLenPos) : good.readInt8(topicLenPos);
+    const propsLenPos = topicLenPos + (v2 ? 2 : 1) + topicLen;
+    const writeTopicLen = (b: Buffer, n: number): void => void (v2 ? b.writeInt16BE(n, topicLenPos) : b.writeInt8(n, topicLenPos));
+    const damages: [string, (b: Buffer) => void][] = [
+      ['size + 1', (b) => b.writeInt32BE(b.length + 1, 0)],
+      ['size - 1', (b) => b.writeInt32BE(b.length - 1, 0)],
+      ['magic', (b) => b.writeInt32BE(0x12345678, 4)],
+      ['body length + 1', (b) => b.writeInt32BE(b.readInt32BE(bodyLenPos) + 1, bodyLenPos)],
+      ['body length negative', (b) => b.writeInt32BE(-1, bodyLenPos)],
+      ['topic length + 1', (b) => writeTopicLen(b, topicLen + 1)],
+      ['topic length 0', (b) => writeTopicLen(b, 0)],
+      ['topic length negative', (b) => writeTopicLen(b, -2)],
+      ['properties length + 1', (b) => b.writeInt16BE(b.readInt16BE(propsLenPos) + 1, propsLenPos)],
+      ['properties length negative', (b) => b.writeInt16BE(-1, propsLenPos)],
+    ];
+    for (const [what, damage] of damages) {
+      const bad = record({ queueOffset: 2 });
+      damage(bad);
+      const decoded = decodePullBody(Buffer.concat([good, bad, record({ queueOffset: 3 })]), ALL);
+      expect({ what, offsets: decoded.messages.map((m) => m.queueOffset), damagedAt: decoded.damagedAt }).toEqual({ what, offsets: [1], damagedAt: good.length });
+    }
+    // The same record undamaged passes, so each case above failed on its one field.
+    expect(decodePullBody(Buffer.concat([good, record({ queueOffset: 2 })]), ALL).messages.map((m) => m.queueOffset)).toEqual([1, 2]);
   });
 });

@@ -60,6 +60,16 @@ function int32At(buf: Buffer, pos: number): number {
   return (buf[pos]! << 24) | (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!;
 }
 
+/** Signed big-endian int16 by hand, as `readInt16BE`. */
+function int16At(buf: Buffer, pos: number): number {
+  return (((buf[pos]! << 8) | buf[pos + 1]!) << 16) >> 16;
+}
+
+/** Signed int8 by hand, as `readInt8`. */
+function int8At(buf: Buffer, pos: number): number {
+  return (buf[pos]! << 24) >> 24;
+}
+
 /**
  * A message read from a pull body. Only the body view, the queue offset and the flags are set up
  * front; everything else is a getter on the prototype reading the record (numbers) or decoding it
@@ -195,6 +205,57 @@ export interface DecodedPullBody {
 }
 
 /**
+ * Where the parts of one record lie, filled by `read` for the record being walked. One per pull body,
+ * reused for every record: the walk checks the lengths and the message is built from the same
+ * positions, without reading any length twice or allocating per record.
+ */
+class RecordLayout {
+  size = 0;
+  sysFlag = 0;
+  /** Absolute positions in the pull body. */
+  storeHostPos = 0;
+  bodyStart = 0;
+  bodyLen = 0;
+  topicStart = 0;
+  topicLen = 0;
+  propsStart = 0;
+  propsLen = 0;
+
+  /** Whether the record at `offset` has length fields that add up to its TOTALSIZE within `available`. */
+  read(buf: Buffer, offset: number, available: number): boolean {
+    if (available < MIN_RECORD_BYTES) return false;
+    const size = int32At(buf, offset);
+    const magic = int32At(buf, offset + POS_MAGIC);
+    if (size < MIN_RECORD_BYTES || size > available || (magic !== MAGIC_V1 && magic !== MAGIC_V2)) return false;
+    const sysFlag = int32At(buf, offset + POS_SYS_FLAG);
+    const storeHostPos = offset + POS_BORN_HOST + ((sysFlag & BORNHOST_V6) === 0 ? 8 : 20) + 8;
+    const bodyLenPos = storeHostPos + ((sysFlag & STOREHOST_V6) === 0 ? 8 : 20) + 4 + 8;
+    const recordEnd = offset + size;
+    if (bodyLenPos + 4 > recordEnd) return false;
+    const bodyLen = int32At(buf, bodyLenPos);
+    const topicLenPos = bodyLenPos + 4 + bodyLen;
+    const v2 = magic === MAGIC_V2;
+    if (bodyLen < 0 || topicLenPos + (v2 ? 2 : 1) > recordEnd) return false;
+    const topicLen = v2 ? int16At(buf, topicLenPos) : int8At(buf, topicLenPos);
+    const topicStart = topicLenPos + (v2 ? 2 : 1);
+    const propsLenPos = topicStart + topicLen;
+    if (topicLen <= 0 || propsLenPos + 2 > recordEnd) return false;
+    const propsLen = int16At(buf, propsLenPos);
+    if (propsLen < 0 || propsLenPos + 2 + propsLen !== recordEnd) return false;
+    this.size = size;
+    this.sysFlag = sysFlag;
+    this.storeHostPos = storeHostPos;
+    this.bodyStart = bodyLenPos + 4;
+    this.bodyLen = bodyLen;
+    this.topicStart = topicStart;
+    this.topicLen = topicLen;
+    this.propsStart = propsLenPos + 2;
+    this.propsLen = propsLen;
+    return true;
+  }
+}
+
+/**
  * Walks the records of a pull body into messages of `filter.queue` that pass the tag filter, in
  * ascending queue offset. Stops at the first record whose lengths do not add up (or whose CRC fails
  * with `checkCrc`) and reports where.
@@ -204,67 +265,36 @@ export function decodePullBody(buf: Buffer, filter: PullBodyFilter): DecodedPull
   const queue = filter.queue;
   const queueId = queue.queueId;
   const expectedTopic = Buffer.from(queue.topic, 'utf8');
+  const layout = new RecordLayout();
   let last = filter.after;
   let offset = 0;
   const end = buf.length;
   while (offset < end) {
-    const size = recordSizeAt(buf, offset, end - offset);
-    if (size < 0 || (filter.checkCrc && !crcHolds(buf, offset, size))) return { messages, damagedAt: offset };
-    const next = offset + size;
+    if (!layout.read(buf, offset, end - offset) || (filter.checkCrc && !crcHolds(buf, offset, layout.size))) return { messages, damagedAt: offset };
     const queueOffset = int64At(buf, offset + POS_QUEUE_OFFSET);
     if (queueOffset > last && queueOffset < filter.before && int32At(buf, offset + POS_QUEUE_ID) === queueId) {
       last = queueOffset;
-      const message = messageAt(buf, offset, queueOffset, queue, expectedTopic);
+      const message = messageAt(buf, offset, queueOffset, queue, expectedTopic, layout);
       if (filter.matches === undefined || filter.matches(message.tags)) messages.push(message);
     }
-    offset = next;
+    offset += layout.size;
   }
   return { messages, damagedAt: -1 };
-}
-
-/** TOTALSIZE of the record at `offset` when its length fields add up within `available`, else -1. */
-function recordSizeAt(buf: Buffer, offset: number, available: number): number {
-  if (available < MIN_RECORD_BYTES) return -1;
-  const size = int32At(buf, offset);
-  const magic = int32At(buf, offset + POS_MAGIC);
-  if (size < MIN_RECORD_BYTES || size > available || (magic !== MAGIC_V1 && magic !== MAGIC_V2)) return -1;
-  const sysFlag = int32At(buf, offset + POS_SYS_FLAG);
-  const hostBytes = ((sysFlag & BORNHOST_V6) === 0 ? 8 : 20) + ((sysFlag & STOREHOST_V6) === 0 ? 8 : 20);
-  const bodyLenPos = POS_BORN_HOST + hostBytes + 8 + 4 + 8;
-  if (bodyLenPos + 4 > size) return -1;
-  const bodyLen = int32At(buf, offset + bodyLenPos);
-  const topicLenPos = bodyLenPos + 4 + bodyLen;
-  const topicLenBytes = magic === MAGIC_V2 ? 2 : 1;
-  if (bodyLen < 0 || topicLenPos + topicLenBytes > size) return -1;
-  const topicLen = topicLenBytes === 2 ? buf.readInt16BE(offset + topicLenPos) : buf.readInt8(offset + topicLenPos);
-  const propsLenPos = topicLenPos + topicLenBytes + topicLen;
-  if (topicLen <= 0 || propsLenPos + 2 > size) return -1;
-  const propsLen = buf.readInt16BE(offset + propsLenPos);
-  if (propsLen < 0 || FIXED_BYTES + hostBytes + bodyLen + topicLenBytes + topicLen + propsLen !== size) return -1;
-  return size;
 }
 
 function crcHolds(buf: Buffer, offset: number, size: number): boolean {
   return checkRecord(buf, offset, size, { checkBodyCrc: true, requireRecordCrc: false }).kind === 'record';
 }
 
-/** The message of a record already known to add up. */
-function messageAt(buf: Buffer, offset: number, queueOffset: number, queue: MessageQueue, expectedTopic: Buffer): PulledMessage {
-  const sysFlag = int32At(buf, offset + POS_SYS_FLAG);
-  const storeHostPos = offset + POS_BORN_HOST + ((sysFlag & BORNHOST_V6) === 0 ? 8 : 20) + 8;
-  const bodyLenPos = storeHostPos + ((sysFlag & STOREHOST_V6) === 0 ? 8 : 20) + 4 + 8;
-  const bodyLen = int32At(buf, bodyLenPos);
-  const bodyStart = bodyLenPos + 4;
-  let pos = bodyStart + bodyLen;
-  const v2 = int32At(buf, offset + POS_MAGIC) === MAGIC_V2;
-  const topicLen = v2 ? buf.readInt16BE(pos) : buf.readInt8(pos);
-  pos += v2 ? 2 : 1;
+/** The message of the record `layout` has just read. */
+function messageAt(buf: Buffer, offset: number, queueOffset: number, queue: MessageQueue, expectedTopic: Buffer, layout: RecordLayout): PulledMessage {
+  const { topicStart, topicLen, propsStart, bodyStart } = layout;
   // Nearly always the queue's own topic: compare bytes instead of decoding a string per record.
-  const topic = sameBytes(buf, pos, topicLen, expectedTopic) ? queue.topic : buf.toString('utf8', pos, pos + topicLen);
-  pos += topicLen;
-  const propsLen = buf.readInt16BE(pos);
-  const owner = topic === queue.topic ? queue : { ...queue, topic };
-  return new PulledMessage(topic, owner, queueOffset, sysFlag, buf, offset, storeHostPos, pos + 2, pos + 2 + propsLen, buf.subarray(bodyStart, bodyStart + bodyLen));
+  const ownTopic = sameBytes(buf, topicStart, topicLen, expectedTopic);
+  const topic = ownTopic ? queue.topic : buf.toString('utf8', topicStart, topicStart + topicLen);
+  const owner = ownTopic ? queue : { ...queue, topic };
+  const body = buf.subarray(bodyStart, bodyStart + layout.bodyLen);
+  return new PulledMessage(topic, owner, queueOffset, layout.sysFlag, buf, offset, layout.storeHostPos, propsStart, propsStart + layout.propsLen, body);
 }
 
 function sameBytes(buf: Buffer, pos: number, length: number, expected: Buffer): boolean {
