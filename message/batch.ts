@@ -23,8 +23,6 @@ export interface BatchItem {
   /** A view into the batch body (zero-copy). */
   readonly body: Buffer;
   readonly properties: string;
-  /** The properties' UTF-8 bytes, a view into the batch body (no re-encoding needed to store them). */
-  readonly propertiesBytes: Buffer;
 }
 
 export function encodeBatchBody(messages: readonly BatchMessage[]): Buffer {
@@ -56,23 +54,24 @@ export function encodeBatchBody(messages: readonly BatchMessage[]): Buffer {
 export function decodeBatchBody(buf: Buffer): Result<BatchItem[], string> {
   if (buf.length === 0) return err('batch body is empty');
   const items: BatchItem[] = [];
+  // Hot path (every batch send): no per-item strings besides the properties; the error texts are
+  // built only when an item is malformed.
+  const where = (pos: number): string => `batch item ${items.length} at byte ${pos}`;
   let pos = 0;
   while (pos < buf.length) {
-    const where = `batch item ${items.length} at byte ${pos}`;
     const left = buf.length - pos;
-    if (left < ITEM_FIXED_BYTES) return err(`${where}: ${left} bytes left, an item needs at least ${ITEM_FIXED_BYTES}`);
+    if (left < ITEM_FIXED_BYTES) return err(`${where(pos)}: ${left} bytes left, an item needs at least ${ITEM_FIXED_BYTES}`);
     const totalSize = buf.readInt32BE(pos);
     const flag = buf.readInt32BE(pos + 12);
     const bodyLen = buf.readInt32BE(pos + 16);
-    if (bodyLen < 0 || bodyLen > left - ITEM_FIXED_BYTES) return err(`${where}: body length ${bodyLen} does not fit the ${left} bytes left`);
+    if (bodyLen < 0 || bodyLen > left - ITEM_FIXED_BYTES) return err(`${where(pos)}: body length ${bodyLen} does not fit the ${left} bytes left`);
     const propsLenPos = pos + 20 + bodyLen;
     const propsLen = buf.readInt16BE(propsLenPos);
-    if (propsLen < 0) return err(`${where}: negative properties length ${propsLen}`);
+    if (propsLen < 0) return err(`${where(pos)}: negative properties length ${propsLen}`);
     const itemSize = ITEM_FIXED_BYTES + bodyLen + propsLen;
-    if (itemSize > left) return err(`${where}: properties length ${propsLen} runs past the end of the body`);
-    if (totalSize !== itemSize) return err(`${where}: TOTALSIZE ${totalSize} but the fields add up to ${itemSize}`);
-    const propertiesBytes = buf.subarray(propsLenPos + 2, propsLenPos + 2 + propsLen);
-    items.push({ flag, body: buf.subarray(pos + 20, pos + 20 + bodyLen), properties: propertiesBytes.toString('utf8'), propertiesBytes });
+    if (itemSize > left) return err(`${where(pos)}: properties length ${propsLen} runs past the end of the body`);
+    if (totalSize !== itemSize) return err(`${where(pos)}: TOTALSIZE ${totalSize} but the fields add up to ${itemSize}`);
+    items.push({ flag, body: buf.subarray(pos + 20, pos + 20 + bodyLen), properties: buf.toString('utf8', propsLenPos + 2, propsLenPos + 2 + propsLen) });
     pos += itemSize;
   }
   return ok(items);

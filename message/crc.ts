@@ -12,4 +12,6 @@ import * as zlib from 'zlib';
 export type Crc32 = (bytes: Uint8Array, offset: number, length: number) => number;
 
 /** Node's built-in zlib CRC-32: the default wherever no faster one is passed. */
-export const zlibCrc32: Crc32 = (bytes, offset, length) => zlib.crc32(bytes.subarray(offset, offset + length));
+export const zlibCrc32: Crc32 = (bytes, offset, length) =>
+  // A whole buffer needs no view of itself (a view is an allocation, on every append's body CRC).
+  offset === 0 && length === bytes.length ? zlib.crc32(bytes) : zlib.crc32(bytes.subarray(offset, offset + length));

@@ -51,7 +51,7 @@ export { dispatchPropertiesOf } from './dispatch-properties';
 export type { DispatchProperties } from './dispatch-properties';
 export type { DispatchInfo, DecodedMessage, DecodeRecordsOptions } from './record-read';
 
-export { encodeOffsetMsgId, decodeOffsetMsgId, UniqIdGenerator } from './message-id';
+export { encodeOffsetMsgId, decodeOffsetMsgId, OffsetMsgIdJoiner, UniqIdGenerator } from './message-id';
 export type { OffsetMsgId, UniqIdOptions } from './message-id';
 
 export {

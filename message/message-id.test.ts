@@ -1,5 +1,5 @@
 import { ManualClock } from '../stdx';
-import { decodeOffsetMsgId, encodeOffsetMsgId, UniqIdGenerator } from './message-id';
+import { decodeOffsetMsgId, encodeOffsetMsgId, OffsetMsgIdJoiner, UniqIdGenerator } from './message-id';
 import { parseHostAddress } from './host';
 import type { HostAddress } from './host';
 
@@ -32,6 +32,26 @@ describe('offset message id', () => {
     expect(decodeOffsetMsgId('Z0A8000100002A9F0000000000001234').ok).toBe(false);
     expect(decodeOffsetMsgId('C0A80001FFFFFFFF0000000000001234').ok).toBe(false);
     expect(decodeOffsetMsgId('C0A8000100002A9FFFFFFFFF00001234').ok).toBe(false);
+  });
+});
+
+describe('OffsetMsgIdJoiner', () => {
+  it('joins the ids encodeOffsetMsgId gives, for IPv4 and IPv6 hosts, batches of every size, reusing its buffer', () => {
+    const offsets = [0, 1, 0xf, 0x1234, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 40 + 17, 0xfedcba98765, Number.MAX_SAFE_INTEGER];
+    for (const text of ['192.168.0.1:10911', '[2001:db8::1]:10911', '0.0.0.0:0']) {
+      const joiner = new OffsetMsgIdJoiner(host(text));
+      // Long batches first, then shorter ones: a reused buffer must not leak the longer tail.
+      for (const n of [offsets.length, 3, 1, 0, offsets.length]) {
+        const records = offsets.slice(0, n).map((commitLogOffset) => ({ commitLogOffset }));
+        expect(joiner.join(records)).toBe(records.map((r) => encodeOffsetMsgId(host(text), r.commitLogOffset)).join(','));
+      }
+    }
+  });
+
+  it('refuses offsets that are not safe non-negative integers', () => {
+    const joiner = new OffsetMsgIdJoiner(host('1.2.3.4:5'));
+    expect(() => joiner.join([{ commitLogOffset: -1 }])).toThrow(/invalid commitLogOffset/);
+    expect(() => joiner.join([{ commitLogOffset: 1.5 }])).toThrow(/invalid commitLogOffset/);
   });
 });
 

@@ -34,6 +34,50 @@ export function encodeOffsetMsgId(storeHost: HostAddress, commitLogOffset: numbe
   return hexBytes(storeHost.address) + hex32(storeHost.port) + hex32(high) + hex32(commitLogOffset - high * TWO_POW_32);
 }
 
+const HEX_BYTES = Buffer.from('0123456789ABCDEF', 'latin1');
+
+/** `value` (a uint32) as 8 uppercase hex digits at `out[pos]`. */
+function writeHex8(out: Buffer, pos: number, value: number): void {
+  for (let i = 7; i >= 0; i--) {
+    out[pos + i] = HEX_BYTES[value & 0xf]!;
+    value = Math.floor(value / 16);
+  }
+}
+
+/**
+ * Offset message ids of one store host, comma-joined: a batch send's answer carries one per
+ * message. Written as Latin-1 bytes into a scratch buffer kept between calls and read out as one
+ * string, rather than three strings per id and a join (this runs for every batch).
+ */
+export class OffsetMsgIdJoiner {
+  private readonly prefix: Buffer;
+  private scratch = Buffer.alloc(0);
+
+  constructor(storeHost: HostAddress) {
+    this.prefix = Buffer.from(encodeOffsetMsgId(storeHost, 0).slice(0, -16), 'latin1');
+  }
+
+  join(records: readonly { readonly commitLogOffset: number }[]): string {
+    const prefix = this.prefix;
+    const length = records.length * (prefix.length + 17) - 1;
+    if (length <= 0) return '';
+    if (this.scratch.length < length) this.scratch = Buffer.allocUnsafe(Math.max(length, this.scratch.length * 2));
+    const out = this.scratch;
+    let pos = 0;
+    for (let i = 0; i < records.length; i++) {
+      const offset = records[i]!.commitLogOffset;
+      if (!Number.isSafeInteger(offset) || offset < 0) assert(false, `invalid commitLogOffset ${offset}`);
+      if (i > 0) out[pos++] = 0x2c; // ','
+      for (let j = 0; j < prefix.length; j++) out[pos++] = prefix[j]!;
+      const high = Math.floor(offset / TWO_POW_32);
+      writeHex8(out, pos, high);
+      writeHex8(out, pos + 8, offset - high * TWO_POW_32);
+      pos += 16;
+    }
+    return out.toString('latin1', 0, pos);
+  }
+}
+
 export interface OffsetMsgId {
   readonly host: HostAddress;
   readonly commitLogOffset: number;

@@ -176,16 +176,17 @@ describe('encodeRecord with text properties and an injected CRC', () => {
   });
 
   it('computes both CRCs with the given function over the body and the record before the item', () => {
-    const seen: [number, number][] = [];
+    const seen: [string, number, number][] = [];
     const crc32 = (bytes: Uint8Array, offset: number, length: number) => {
-      seen.push([offset, length]);
+      seen.push([bytes === buf ? 'record' : Buffer.from(bytes).toString('latin1'), offset, length]);
       return zlib.crc32(bytes.subarray(offset, offset + length)) ^ 0x5a5a5a5a;
     };
     const buf = Buffer.alloc(200);
     const size = encodeRecord(buf, 10, fields(), { recordCrc: true, crc32 });
+    // The body CRC over the body itself, the record CRC over the record in the target.
     expect(seen).toEqual([
-      [10 + 88, 5],
-      [10, size - RECORD_CRC_BYTES],
+      ['Hello', 0, 5],
+      ['record', 10, size - RECORD_CRC_BYTES],
     ]);
     expect(buf.readInt32BE(10 + 8)).toBe((zlib.crc32(Buffer.from('Hello')) ^ 0x5a5a5a5a) & 0x7fffffff);
     // The record CRC is the function's value over the record with the body CRC already in place.

@@ -285,8 +285,8 @@ export function encodeRecord(target: Buffer, offset: number, f: RecordFields, op
   pos += 12;
   view.setInt32(pos, body.length);
   target.set(body, pos + 4);
-  // The body CRC is computed over the copy just written (same bytes, and the target is hot).
-  view.setInt32(offset + RecordPos.BODY_CRC, crc32(target, pos + 4, body.length) & 0x7fffffff);
+  // Over the source (the same bytes, just read by the copy): a whole buffer needs no view made of it.
+  view.setInt32(offset + RecordPos.BODY_CRC, crc32(body, 0, body.length) & 0x7fffffff);
   pos += 4 + body.length;
   if (magic === MessageMagic.V2) {
     view.setInt16(pos, f.topic.length);

@@ -4,7 +4,7 @@
  * once the remoting server listens, because with port 0 the port is only known then.
  */
 import type { HostAddress } from '../../message';
-import { UniqIdGenerator, encodeOffsetMsgId, hostFromSocket, parseHostAddress } from '../../message';
+import { OffsetMsgIdJoiner, UniqIdGenerator, encodeOffsetMsgId, hostFromSocket, parseHostAddress } from '../../message';
 import type { ServerLogger } from '../../ops';
 import type { RemotingConnection } from '../../remoting';
 import type { Clock } from '../../stdx';
@@ -50,6 +50,7 @@ export class ProcessorContext {
   storeWritable = true;
   private host: HostAddress | undefined;
   private msgIdPrefix = '';
+  private idJoiner: OffsetMsgIdJoiner | undefined;
   private readonly bornHosts = new WeakMap<RemotingConnection, HostAddress>();
 
   constructor(deps: ProcessorDeps) {
@@ -71,6 +72,7 @@ export class ProcessorContext {
     // An offset message id is host bytes + port + offset; the first two never change.
     const id = encodeOffsetMsgId(this.host, 0);
     this.msgIdPrefix = id.slice(0, id.length - 16);
+    this.idJoiner = new OffsetMsgIdJoiner(this.host);
   }
 
   get storeHost(): HostAddress {
@@ -87,6 +89,12 @@ export class ProcessorContext {
   /** The offset message id of a record stored at `commitLogOffset` (FACTS 1.6). */
   offsetMsgId(commitLogOffset: number): string {
     return this.msgIdPrefix + offsetHex(commitLogOffset);
+  }
+
+  /** The offset message ids of `records`, comma-separated (a batch's SEND_BATCH_MESSAGE answer). */
+  offsetMsgIds(records: readonly { readonly commitLogOffset: number }[]): string {
+    assert(this.idJoiner !== undefined, 'the store host is known once the server listens');
+    return this.idJoiner.join(records);
   }
 
   /** The producer's address as RocketMQ stores it in BORNHOST; parsed once per connection. */

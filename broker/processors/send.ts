@@ -160,12 +160,11 @@ export class SendProcessor {
     }
     this.ctx.metrics.recordPut(cells, items.value.length, bodyBytes);
     const records = result.records;
-    const ids: string[] = new Array<string>(records.length);
-    for (let i = 0; i < records.length; i++) ids[i] = this.ctx.offsetMsgId(records[i]!.commitLogOffset);
+    const msgId = this.ctx.offsetMsgIds(records);
     const pending = this.replicatedCode(result);
     const code = typeof pending === 'number' ? pending : await pending;
     return respond(request, code, undefined, {
-      msgId: ids.join(','),
+      msgId,
       queueId: String(target.queueId),
       queueOffset: String(records[0]!.queueOffset),
       MSG_REGION,
