@@ -24,6 +24,8 @@ if (Number.isInteger(parent) && parent > 0) {
   timer.unref();
 }
 
+require('./gc-trace').startGcTrace(process.env.BENCH_TRACE_DIR, process.env.ROCKET_BENCH_PROFILE_NAME || 'server');
+
 const profileDir = process.env.ROCKET_BENCH_PROFILE_DIR;
 if (profileDir) {
   const inspector = require('inspector');

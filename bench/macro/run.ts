@@ -26,6 +26,7 @@ import { ConsumerApis } from './consume';
 import { loadAverage } from './proc';
 import { formatTable } from './report';
 import { dataParent, envNumber } from './env';
+import { startGcTrace } from './gc-trace';
 import { BenchCluster, REPO_ROOT } from './servers';
 import type { BenchContext, BenchSettings, ResultRecord } from './workloads';
 import { consume, produce, syncLatency } from './workloads';
@@ -154,6 +155,8 @@ function readVersion(): string {
 }
 
 async function main(): Promise<void> {
+  // BENCH_TRACE_DIR: this process's (the sync client's) garbage collections, as the servers' (child-hooks.js).
+  startGcTrace(process.env.BENCH_TRACE_DIR, 'client');
   const settings = settingsFromEnv();
   const wanted = selectedWorkloads();
   const reps = Math.max(1, envNumber('BENCH_REPS', 1));

@@ -116,9 +116,11 @@ export class ServerProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const lines: string[] = [];
+    const traceLog = traceLogOf(options.entry);
     const keep = (line: string): void => {
       lines.push(line);
       if (lines.length > KEPT_LINES) lines.shift();
+      traceLog?.(line);
     };
     const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const readyMessage = `${options.entry} ready`;
@@ -144,6 +146,19 @@ export class ServerProcess {
     // The readers stay attached after ready: a full pipe would block the server's logging.
     return new ServerProcess(options.entry, form, child, ready, exit, lines);
   }
+}
+
+/**
+ * BENCH_TRACE_DIR: every output line of the server, prefixed with the monotonic time (ns, the clock of
+ * process.hrtime) at which it was read, to <dir>/<entry>-<time>.log: lines of --trace-opt/--trace-deopt
+ * or --trace-gc can then be lined up with the client's per-send trace (a pipe adds well under a ms).
+ */
+function traceLogOf(entry: ServerEntry): ((line: string) => void) | undefined {
+  const dir = process.env.BENCH_TRACE_DIR;
+  if (dir === undefined || dir === '') return undefined;
+  fs.mkdirSync(dir, { recursive: true });
+  const fd = fs.openSync(path.join(dir, `${entry}-${Date.now()}.log`), 'a');
+  return (line) => fs.writeSync(fd, `${process.hrtime.bigint()}\t${line}\n`);
 }
 
 function readLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {

@@ -172,6 +172,14 @@ export async function produce(ctx: BenchContext, topic: string, conns: number, s
   }
 }
 
+/** BENCH_TRACE_DIR: each timed send's start (monotonic ns, the clock of the servers' GC traces) and latency. */
+function writeSyncTrace(ctx: BenchContext, starts: BigInt64Array, latencies: Float64Array): void {
+  const dir = process.env.BENCH_TRACE_DIR;
+  if (dir === undefined || dir === '') return;
+  const rows = Array.from(latencies, (us, i) => `${starts[i]}\t${us.toFixed(1)}`);
+  fs.writeFileSync(path.join(dir, `client-sync-r${ctx.rep}.tsv`), `start_ns\tlatency_us\n${rows.join('\n')}\n`);
+}
+
 /** `syncCount` sends of 1 KiB, each awaited, after `syncWarmup` untimed ones; p50/p99/p99.9 in µs. */
 export async function syncLatency(ctx: BenchContext, topic: string, size: number): Promise<ResultRecord> {
   const s = ctx.settings;
@@ -181,6 +189,7 @@ export async function syncLatency(ctx: BenchContext, topic: string, size: number
     const body = payload(size);
     await runWindowed(() => producer.send({ topic, body }), s.syncWarmup, 1, 30);
     const latencies = new Float64Array(s.syncCount);
+    const starts = new BigInt64Array(s.syncCount);
     const noise = await quiet(ctx);
     const meter = new Meter(ctx.cluster.broker.pid);
     const u0 = process.cpuUsage();
@@ -193,6 +202,7 @@ export async function syncLatency(ctx: BenchContext, topic: string, size: number
           const t0 = process.hrtime.bigint();
           await producer.send({ topic, body });
           const t1 = process.hrtime.bigint();
+          starts[n] = t0;
           latencies[n++] = Number(t1 - t0) / 1e3;
           if (t1 > deadline) break;
         }
@@ -202,6 +212,7 @@ export async function syncLatency(ctx: BenchContext, topic: string, size: number
     const u1 = process.cpuUsage(u0);
     const cpu = meter.finish(n, (u1.user + u1.system) / 1e6);
     const l = latencySummary(latencies.subarray(0, n));
+    writeSyncTrace(ctx, starts.subarray(0, n), latencies.subarray(0, n));
     return {
       kind: 'broker', system: 'rocketcluster', workload: `sync send ${sizeName(size)}`, rep: ctx.rep, value: l.p50Us, unit: 'us p50',
       n: l.n, mean_us: l.meanUs, p50_us: l.p50Us, p99_us: l.p99Us, p999_us: l.p999Us, min_us: l.minUs, max_us: l.maxUs,
