@@ -70,6 +70,18 @@ export class ConsumeDispatcher {
 
   submit(delivery: Delivery): void {
     if (this.stopped) return;
+    this.enqueue(delivery);
+    this.pump();
+  }
+
+  /** First deliveries of a pull's messages, in order: one pump for the lot instead of one per message. */
+  submitAll(messages: readonly ReceivedMessage[], pq: ProcessQueue, handler: MessageHandler): void {
+    if (this.stopped) return;
+    for (let i = 0; i < messages.length; i++) this.enqueue({ message: messages[i]!, pq, handler, attempt: 1 });
+    this.pump();
+  }
+
+  private enqueue(delivery: Delivery): void {
     if (!this.options.orderly) {
       this.fifo.push(delivery);
     } else {
@@ -77,7 +89,6 @@ export class ConsumeDispatcher {
       lane.deliveries.push(delivery);
       if (!lane.busy && lane.deliveries.length === 1) this.ready.push(delivery.pq);
     }
-    this.pump();
   }
 
   /** Orderly mode: queues refused by `canRun` are looked at again. */
@@ -191,7 +202,7 @@ export class ConsumeDispatcher {
   private finish(delivery: Delivery, ok: boolean, failure: unknown): void {
     this.running--;
     const retrying = ok ? (this.options.done(delivery), false) : this.handleFailure(delivery, failure);
-    if (!retrying) this.laneFinished(delivery.pq);
+    if (!retrying && this.options.orderly) this.laneFinished(delivery.pq);
     if (this.running === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];

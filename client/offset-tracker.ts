@@ -56,13 +56,17 @@ export class OffsetTracker {
 
   /** Marks one delivered offset done; returns false when it was not outstanding (already acked or reset). */
   ack(offset: number): boolean {
-    if (this.head >= this.outstanding.length || offset < this.outstanding[this.head]! || this.acked.has(offset)) return false;
-    if (offset === this.outstanding[this.head]) {
+    if (this.head >= this.outstanding.length) return false;
+    const front = this.outstanding[this.head]!;
+    if (offset === front) {
+      // The usual case (handlers finishing in order). The front is never in `acked`: acknowledging it
+      // pops it, together with the acknowledged ones right behind it.
       this.head++;
-      while (this.head < this.outstanding.length && this.acked.delete(this.outstanding[this.head]!)) this.head++;
+      if (this.acked.size > 0) while (this.head < this.outstanding.length && this.acked.delete(this.outstanding[this.head]!)) this.head++;
       this.compact();
       return true;
     }
+    if (offset < front || this.acked.has(offset)) return false;
     if (!this.contains(offset)) return false;
     this.acked.add(offset);
     return true;

@@ -144,6 +144,28 @@ describe('PushConsumer (clustering)', () => {
     expect(c.committableOffset(queue)).toBe(10);
   });
 
+  test('an acknowledgement that comes after the last pull still reaches the broker through the periodic persist', async () => {
+    // Acknowledgements only move the tracker; the periodic persist must bring the store up to date first.
+    const c = consumer({ brokerSuspendMaxTimeMs: 30_000 });
+    let release: () => void = () => undefined;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    const done = new Set<number>();
+    c.subscribe(TOPIC, '*', async (m) => {
+      if (m.queueOffset === 0) await blocked;
+      done.add(m.queueOffset);
+    });
+    await c.start();
+    const broker = cluster.brokers[0]!;
+    for (let i = 0; i < 5; i++) broker.append(TOPIC, 0, Buffer.from(`x${i}`), propertiesText({ TAGS: 'a' }));
+    await waitFor(() => done.size === 4);
+    const updates = (): string[] =>
+      broker.requests.filter((r) => r.code === RequestCode.UPDATE_CONSUMER_OFFSET && r.extFields?.queueId === '0').map((r) => r.extFields?.commitOffset ?? '');
+    expect(updates()).not.toContain('5');
+    release();
+    await waitFor(() => updates().includes('5'));
+    expect(c.committableOffset({ topic: TOPIC, brokerName: 'broker-a', queueId: 0 })).toBe(5);
+  });
+
   test('a restarted group member resumes from the committed offset', async () => {
     const first = consumer();
     const got1 = collect(first);
