@@ -21,6 +21,12 @@ export interface DispatchProperties {
  * and only a read of the stored record gives what a later re-dispatch would.
  */
 export function dispatchPropertiesOf(text: string): DispatchProperties | undefined {
+  const into = { tagsCode: 0, keys: undefined, uniqKey: undefined };
+  return readDispatchProperties(text, into) ? into : undefined;
+}
+
+/** `dispatchPropertiesOf` into a caller's object (the store reuses one): false where that gives undefined. */
+export function readDispatchProperties(text: string, into: { -readonly [K in keyof DispatchProperties]: DispatchProperties[K] }): boolean {
   let tags: string | undefined;
   let keys: string | undefined;
   let uniqKey: string | undefined;
@@ -41,8 +47,11 @@ export function dispatchPropertiesOf(text: string): DispatchProperties | undefin
     }
     index = itemEnd + 1;
   }
-  if (hasSurrogate(tags) || hasSurrogate(keys) || hasSurrogate(uniqKey)) return undefined;
-  return { tagsCode: tags === undefined ? 0 : javaStringHashCode(tags), keys, uniqKey };
+  if (hasSurrogate(tags) || hasSurrogate(keys) || hasSurrogate(uniqKey)) return false;
+  into.tagsCode = tags === undefined ? 0 : javaStringHashCode(tags);
+  into.keys = keys;
+  into.uniqKey = uniqKey;
+  return true;
 }
 
 function hasSurrogate(s: string | undefined): boolean {

@@ -47,7 +47,7 @@ export { checkRecord } from './record-check';
 export type { RecordCheck, CheckOptions } from './record-check';
 
 export { readDispatchInfo, decodeRecord, decodeRecords } from './record-read';
-export { dispatchPropertiesOf } from './dispatch-properties';
+export { dispatchPropertiesOf, readDispatchProperties } from './dispatch-properties';
 export type { DispatchProperties } from './dispatch-properties';
 export type { DispatchInfo, DecodedMessage, DecodeRecordsOptions } from './record-read';
 

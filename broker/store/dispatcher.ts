@@ -6,12 +6,18 @@ import type { ConsumeQueue } from './consume-queue';
 import type { IndexService } from './index/index';
 
 // Read once at load, not through the import for every record (see appender.ts).
-const { checkRecord, dispatchPropertiesOf, readDispatchInfo, SysFlag } = codec;
+const { checkRecord, readDispatchInfo, readDispatchProperties, SysFlag } = codec;
 
 /** Bytes of commit log read per step; a record larger than this is read on its own. */
 const WINDOW_BYTES = 1024 * 1024;
 /** Records dispatched before yielding to the event loop, so dispatch never starves the network. */
 const MAX_RECORDS_PER_TURN = 20_000;
+/**
+ * Records described by their appender and waiting for dispatch, at most. Dispatch normally follows
+ * appends within an event-loop turn; when it falls behind (a stall on a full disk, a burst), later
+ * appends are not described and are read back from the log, so the descriptions never pile up.
+ */
+const MAX_DESCRIBED_RECORDS = 65_536;
 /** Pause before retrying a dispatch that stalled on a full disk. */
 const STALL_RETRY_MS = 1000;
 
@@ -68,6 +74,11 @@ export class Dispatcher {
   private appendedHead = 0;
   /** Records of the head batch already dispatched. */
   private appendedDone = 0;
+  /** Records in the batches from the head on. */
+  private appendedRecords = 0;
+  private readonly scratch: { -readonly [K in keyof DispatchEntry]: DispatchEntry[K] } = {
+    topic: '', queueId: 0, queueOffset: 0, commitLogOffset: 0, size: 0, sysFlag: 0, storeTimestamp: 0, tagsCode: 0, keys: undefined, uniqKey: undefined,
+  };
   /** Store time of the last dispatched record (checkpoint field). */
   lastStoreTimestamp = 0;
   /** Records dispatched from their appender's description, and read back from the log. */
@@ -121,6 +132,7 @@ export class Dispatcher {
     this.appended = [];
     this.appendedHead = 0;
     this.appendedDone = 0;
+    this.appendedRecords = 0;
   }
 
   /**
@@ -129,7 +141,10 @@ export class Dispatcher {
    * anything it cannot take from here (a skipped description, a cut log) it reads from the log.
    */
   noteAppended(batch: AppendedBatch): void {
-    if (batch.records.length > 0) this.appended.push(batch);
+    const records = batch.records.length;
+    if (records === 0 || this.appendedRecords + records > MAX_DESCRIBED_RECORDS) return;
+    this.appended.push(batch);
+    this.appendedRecords += records;
   }
 
   private async runUntilCaughtUp(): Promise<void> {
@@ -220,23 +235,20 @@ export class Dispatcher {
           this.appendedDone = i;
           return dispatched;
         }
-        const props = dispatchPropertiesOf(batch.properties[i]!.properties);
-        if (props === undefined) {
+        // One entry object for every described record: dispatchEntry keeps nothing of it, and
+        // the retry after an await below sees it unchanged (passes never overlap).
+        const entry = this.scratch;
+        if (!readDispatchProperties(batch.properties[i]!.properties, entry)) {
           this.dropAppendedHead();
           return dispatched;
         }
-        const entry: DispatchEntry = {
-          topic: batch.topic,
-          queueId: batch.queueId,
-          queueOffset: record.queueOffset,
-          commitLogOffset: record.commitLogOffset,
-          size: record.size,
-          sysFlag: batch.sysFlag,
-          storeTimestamp: record.storeTimestamp,
-          tagsCode: props.tagsCode,
-          keys: props.keys,
-          uniqKey: props.uniqKey,
-        };
+        entry.topic = batch.topic;
+        entry.queueId = batch.queueId;
+        entry.queueOffset = record.queueOffset;
+        entry.commitLogOffset = record.commitLogOffset;
+        entry.size = record.size;
+        entry.sysFlag = batch.sysFlag;
+        entry.storeTimestamp = record.storeTimestamp;
         let pending = this.dispatchEntry(entry);
         while (pending) {
           await pending;
@@ -256,6 +268,7 @@ export class Dispatcher {
   }
 
   private dropAppendedHead(): void {
+    this.appendedRecords -= this.appended[this.appendedHead]!.records.length;
     this.appendedHead++;
     this.appendedDone = 0;
     if (this.appendedHead === this.appended.length) {
