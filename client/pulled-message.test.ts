@@ -140,4 +140,15 @@ describe('decodePullBody', () => {
     // The same record undamaged passes, so each case above failed on its one field.
     expect(decodePullBody(Buffer.concat([good, record({ queueOffset: 2 })]), ALL).messages.map((m) => m.queueOffset)).toEqual([1, 2]);
   });
+
+  test('a record of another topic of the same length is told apart, whichever byte differs', () => {
+    // QUEUE.topic is 'orders' (6 bytes: one 4-byte step and two single bytes in the comparison).
+    const others = ['Orders', 'ordErs', 'ordeRs', 'orderS'];
+    const body = Buffer.concat([record({ queueOffset: 1 }), ...others.map((topic, i) => record({ queueOffset: 2 + i, topic: Buffer.from(topic) }))]);
+    const { messages } = decodePullBody(body, ALL);
+    expect(messages.map((m) => m.topic)).toEqual(['orders', ...others]);
+    expect(messages.map((m) => m.queue.topic)).toEqual(['orders', ...others]);
+    expect(messages[0]!.queue).toBe(QUEUE);
+    expect(messages.map((m) => m.body.toString())).toEqual(['hello', 'hello', 'hello', 'hello', 'hello']);
+  });
 });

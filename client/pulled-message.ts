@@ -266,6 +266,9 @@ export function decodePullBody(buf: Buffer, filter: PullBodyFilter): DecodedPull
   const queueId = queue.queueId;
   const expectedTopic = Buffer.from(queue.topic, 'utf8');
   const layout = new RecordLayout();
+  // Body views are made from the backing store directly: `subarray` re-reads three typed-array getters per call.
+  const store = buf.buffer;
+  const storeOffset = buf.byteOffset;
   let last = filter.after;
   let offset = 0;
   const end = buf.length;
@@ -274,7 +277,8 @@ export function decodePullBody(buf: Buffer, filter: PullBodyFilter): DecodedPull
     const queueOffset = int64At(buf, offset + POS_QUEUE_OFFSET);
     if (queueOffset > last && queueOffset < filter.before && int32At(buf, offset + POS_QUEUE_ID) === queueId) {
       last = queueOffset;
-      const message = messageAt(buf, offset, queueOffset, queue, expectedTopic, layout);
+      const body = Buffer.from(store, storeOffset + layout.bodyStart, layout.bodyLen);
+      const message = messageAt(buf, offset, queueOffset, queue, expectedTopic, layout, body);
       if (filter.matches === undefined || filter.matches(message.tags)) messages.push(message);
     }
     offset += layout.size;
@@ -287,18 +291,20 @@ function crcHolds(buf: Buffer, offset: number, size: number): boolean {
 }
 
 /** The message of the record `layout` has just read. */
-function messageAt(buf: Buffer, offset: number, queueOffset: number, queue: MessageQueue, expectedTopic: Buffer, layout: RecordLayout): PulledMessage {
-  const { topicStart, topicLen, propsStart, bodyStart } = layout;
+function messageAt(buf: Buffer, offset: number, queueOffset: number, queue: MessageQueue, expectedTopic: Buffer, layout: RecordLayout, body: Buffer): PulledMessage {
+  const { topicStart, topicLen, propsStart } = layout;
   // Nearly always the queue's own topic: compare bytes instead of decoding a string per record.
   const ownTopic = sameBytes(buf, topicStart, topicLen, expectedTopic);
   const topic = ownTopic ? queue.topic : buf.toString('utf8', topicStart, topicStart + topicLen);
   const owner = ownTopic ? queue : { ...queue, topic };
-  const body = buf.subarray(bodyStart, bodyStart + layout.bodyLen);
   return new PulledMessage(topic, owner, queueOffset, layout.sysFlag, buf, offset, layout.storeHostPos, propsStart, propsStart + layout.propsLen, body);
 }
 
+/** Whether `buf[pos, pos + length)` holds `expected`; four bytes per step (topics are some 10-100 bytes). */
 function sameBytes(buf: Buffer, pos: number, length: number, expected: Buffer): boolean {
   if (length !== expected.length) return false;
-  for (let i = 0; i < length; i++) if (buf[pos + i] !== expected[i]) return false;
+  let i = 0;
+  for (; i + 4 <= length; i += 4) if (int32At(buf, pos + i) !== int32At(expected, i)) return false;
+  for (; i < length; i++) if (buf[pos + i] !== expected[i]) return false;
   return true;
 }
