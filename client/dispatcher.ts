@@ -36,8 +36,8 @@ export interface DispatcherOptions {
   readonly orderly: boolean;
   readonly maxReconsumeTimes: number;
   readonly retryDelayMs: number;
-  /** The delivery is finished (handled, or given up): release its offset. */
-  readonly done: (delivery: Delivery) => void;
+  /** The delivery of `message` is finished (handled, or given up): release its offset. */
+  readonly done: (message: ReceivedMessage, pq: ProcessQueue) => void;
   readonly failed: (error: ClientError, delivery: Delivery, willRetry: boolean) => void;
   /** Orderly mode: whether the queue's messages may run now. */
   readonly canRun?: (pq: ProcessQueue) => boolean;
@@ -74,10 +74,30 @@ export class ConsumeDispatcher {
     this.pump();
   }
 
-  /** First deliveries of a pull's messages, in order: one pump for the lot instead of one per message. */
+  /**
+   * First deliveries of a pull's messages, in order. In concurrent mode with nothing queued before
+   * them they run right here while there is room (as the pump would run them), and a handler that
+   * returns without a promise costs no Delivery object; the rest are queued. The batch's handlers
+   * share one (frozen) context, since they only differ in the message.
+   */
   submitAll(messages: readonly ReceivedMessage[], pq: ProcessQueue, handler: MessageHandler): void {
     if (this.stopped) return;
-    for (let i = 0; i < messages.length; i++) this.enqueue({ message: messages[i]!, pq, handler, attempt: 1 });
+    let i = 0;
+    if (!this.options.orderly && !this.pumping && this.head === this.fifo.length) {
+      const context: ConsumeContext = Object.freeze({ attempt: 1, queue: pq.queue });
+      this.pumping = true;
+      try {
+        // Checked per message: a handler may stop the dispatcher or drop the queue, like the pump checks.
+        for (; i < messages.length && this.running < this.options.concurrency && !this.stopped; i++) {
+          if (pq.dropped) return;
+          this.startFirst(messages[i]!, pq, handler, context);
+        }
+      } finally {
+        this.pumping = false;
+      }
+      if (this.stopped) return;
+    }
+    for (; i < messages.length; i++) this.enqueue({ message: messages[i]!, pq, handler, attempt: 1 });
     this.pump();
   }
 
@@ -199,16 +219,41 @@ export class ConsumeDispatcher {
     }
   }
 
+  /** `start` for a first delivery in concurrent mode: a Delivery is made only if the handler goes async or fails. */
+  private startFirst(message: ReceivedMessage, pq: ProcessQueue, handler: MessageHandler, context: ConsumeContext): void {
+    this.running++;
+    let result: Promise<void> | void;
+    try {
+      result = handler(message, context);
+    } catch (error) {
+      this.finish({ message, pq, handler, attempt: 1 }, false, error);
+      return;
+    }
+    if (result !== undefined && result !== null && typeof (result as Partial<PromiseLike<void>>).then === 'function') {
+      const delivery: Delivery = { message, pq, handler, attempt: 1 };
+      (result as PromiseLike<void>).then(
+        () => this.finish(delivery, true, undefined),
+        (error: unknown) => this.finish(delivery, false, error),
+      );
+      return;
+    }
+    this.running--;
+    this.options.done(message, pq);
+    if (this.running === 0 && this.idleWaiters.length > 0) this.wakeIdle();
+  }
+
   private finish(delivery: Delivery, ok: boolean, failure: unknown): void {
     this.running--;
-    const retrying = ok ? (this.options.done(delivery), false) : this.handleFailure(delivery, failure);
+    const retrying = ok ? (this.options.done(delivery.message, delivery.pq), false) : this.handleFailure(delivery, failure);
     if (!retrying && this.options.orderly) this.laneFinished(delivery.pq);
-    if (this.running === 0 && this.idleWaiters.length > 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
+    if (this.running === 0 && this.idleWaiters.length > 0) this.wakeIdle();
     this.pump();
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** Orderly mode: the queue's running delivery is finished; its next one may go. */
@@ -233,7 +278,7 @@ export class ConsumeDispatcher {
     this.options.failed(error, delivery, willRetry);
     if (!willRetry) {
       // Given up (or the queue moved away): release the offset so the queue is not blocked forever.
-      if (!delivery.pq.dropped) this.options.done(delivery);
+      if (!delivery.pq.dropped) this.options.done(delivery.message, delivery.pq);
       return false;
     }
     delivery.attempt++;

@@ -50,7 +50,7 @@ import type { OffsetStore } from './offset-store';
 import { BrokerOffsetStore, LocalFileOffsetStore } from './offset-store';
 import type { PushConsumerOptions, ResolvedPushOptions } from './push-consumer-options';
 import { resolvePushOptions } from './push-consumer-options';
-import type { ConsumeContext, Delivery, MessageHandler } from './dispatcher';
+import type { ConsumeContext, MessageHandler } from './dispatcher';
 import { ConsumeDispatcher } from './dispatcher';
 import { ProcessQueue } from './process-queue';
 import { QueueLocker, holdsLock } from './queue-locks';
@@ -132,7 +132,7 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
       canRun: (pq) => !this.locksQueues() || holdsLock(pq, this.clock.monotonicMs()),
       maxReconsumeTimes: this.o.maxReconsumeTimes,
       retryDelayMs: this.o.consumeRetryDelayMs,
-      done: (delivery) => this.acknowledge(delivery),
+      done: (message, pq) => this.acknowledge(message, pq),
       failed: (error, delivery, willRetry) => {
         if (this.listenerCount('consumeError') > 0) this.emit('consumeError', error, delivery.message, willRetry);
       },
@@ -411,11 +411,10 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
     return pq.tracker.inflightCount >= this.o.maxInflightMessagesPerQueue || this.inflightTotal >= this.o.maxInflightMessages;
   }
 
-  private acknowledge(delivery: Delivery): void {
-    const pq = delivery.pq;
+  private acknowledge(message: ReceivedMessage, pq: ProcessQueue): void {
     // Acknowledgements still count after pulling stopped (shutdown waits for handlers, then commits);
     // a queue already released to another member was settled when it was released.
-    if (!pq.tracker.ack(delivery.message.queueOffset) || this.queues.get(pq.key) !== pq) return;
+    if (!pq.tracker.ack(message.queueOffset) || this.queues.get(pq.key) !== pq) return;
     this.inflightTotal--;
     // The offset store is brought up to date where it is read (syncOffsets), not once per message.
     if (pq.isSleeping && !this.overLimit(pq)) pq.wake();
