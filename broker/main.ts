@@ -9,6 +9,7 @@ import type { ServerLogger } from '../ops';
 import { createRootLogger } from '../ops';
 import { Broker } from './broker';
 import { loadBrokerConfig } from './config';
+import { tuneProcessAllocator } from './store';
 
 const SERVICE = 'rocket-broker';
 /** After close, the process exits even if some handle (a stray socket) would keep it alive. */
@@ -29,7 +30,7 @@ export async function runBroker(argv: readonly string[], env: NodeJS.ProcessEnv)
   const config = loaded.config;
   const logger = createRootLogger({ service: SERVICE, level: config.logLevel, fields: { brokerName: config.brokerName } });
   for (const warning of loaded.warnings) logger.warn(warning);
-  logger.info('effective config', { config, sources: loaded.sources });
+  logger.info('effective config', { config, sources: loaded.sources, allocatorTuned: tuneProcessAllocator() });
   const broker = new Broker(config, { logger });
   // Listening for signals before starting: a SIGTERM during start still ends in a clean close.
   const signalled = untilSignal(logger);

@@ -43,10 +43,17 @@ export interface NativeMmap {
   /** posix_fallocate in the libuv thread pool. */
   fallocateAsync(fd: number, offset: number, length: number): Promise<void>;
   /**
-   * Writes one zero byte into every page of [offset, offset + length) in the thread pool, so the
-   * first appends never fault on a cold page. Only for freshly allocated, all-zero files.
+   * Reads one byte of every page of [offset, offset + length) in the thread pool, so the pages are
+   * in the page cache and mapped (without being dirtied) before appends reach them.
    */
   pretouchAsync(mapping: Buffer, offset: number, length: number): Promise<void>;
+  /**
+   * glibc `mallopt`: M_TRIM_THRESHOLD, M_TOP_PAD and M_MMAP_THRESHOLD (bytes, each at most
+   * INT_MAX). Keeps freed memory in the process instead of returning it to the kernel after every
+   * large free, so the next allocation does not fault in and zero fresh pages. Process-wide. False
+   * where the C library has no mallopt (nothing changed).
+   */
+  tuneMalloc(trimThreshold: number, topPad: number, mmapThreshold: number): boolean;
 }
 
 export interface NativeAdvice {
@@ -103,7 +110,7 @@ function load(): LoadState {
 function looksLikeAddon(value: unknown): value is NativeMmap {
   if (typeof value !== 'object' || value === null) return false;
   const record = value as Record<string, unknown>;
-  const functions = ['map', 'unmap', 'isUnmapped', 'msync', 'msyncAsync', 'madvise', 'fallocate', 'zeroRange', 'fallocateAsync', 'pretouchAsync'];
+  const functions = ['map', 'unmap', 'isUnmapped', 'msync', 'msyncAsync', 'madvise', 'fallocate', 'zeroRange', 'fallocateAsync', 'pretouchAsync', 'tuneMalloc'];
   return functions.every((name) => typeof record[name] === 'function') && typeof record.pageSize === 'number';
 }
 

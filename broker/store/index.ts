@@ -16,5 +16,5 @@ export type {
 } from './types';
 export { FileIoMode } from './io/mapped-file';
 export type { MappedFile, MappedFileFactory, FileError } from './io/mapped-file';
-export { createFileFactory, defaultIoMode } from './io';
+export { createFileFactory, defaultIoMode, tuneProcessAllocator } from './io';
 export type { DiskUsageProbe } from './retention';

