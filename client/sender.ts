@@ -72,6 +72,9 @@ interface Lane {
 const BODY_BLOCK_BYTES = 256 * 1024;
 const BODY_BLOCKS_KEPT = 16;
 
+/** Already settled: `then` on it queues a plain microtask. */
+const SETTLED = Promise.resolve();
+
 const STATUS_BY_CODE: ReadonlyMap<number, SendStatus> = new Map<number, SendStatus>([
   [ResponseCode.SUCCESS, Status.SEND_OK],
   [ResponseCode.FLUSH_DISK_TIMEOUT, Status.FLUSH_DISK_TIMEOUT],
@@ -153,15 +156,24 @@ export class Sender {
     this.dirty.add(lane);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    queueMicrotask(this.flushDirty);
+    // The same microtask queue as queueMicrotask, without the async-hooks resource it creates per call
+    // (~0.1 µs once optimised, ~2 µs before: this runs once per lone send).
+    void SETTLED.then(this.flushDirty);
   }
 
   private readonly flushDirty = (): void => {
-    this.flushScheduled = false;
-    const lanes = [...this.dirty];
-    this.dirty.clear();
-    for (const lane of lanes) {
-      while (lane.pending.length > lane.head && lane.inflight < this.options.maxInflightPerQueue) this.sendFrom(lane);
+    try {
+      this.flushScheduled = false;
+      const lanes = [...this.dirty];
+      this.dirty.clear();
+      for (const lane of lanes) {
+        while (lane.pending.length > lane.head && lane.inflight < this.options.maxInflightPerQueue) this.sendFrom(lane);
+      }
+    } catch (error) {
+      // A bug surfaces as an uncaught exception, as it did from queueMicrotask, not as a rejected promise.
+      queueMicrotask(() => {
+        throw error;
+      });
     }
   };
 
@@ -332,11 +344,44 @@ function readSendAnswer(response: RemotingCommand, addr: string, queue: MessageQ
   if (sendStatus === undefined) {
     return err({ error: new BrokerError(response.code, response.remark, addr, what), retriable: isRetriableResponseCode(response.code) });
   }
-  const header = SendMessageResponseHeader.parse(response.extFields);
+  // Once per answer: the three fields needed are read directly (the schema-driven parse walks every
+  // field of the header and allocates per field). Whatever the direct read does not accept goes through
+  // the full parse, which rejects exactly those headers and words the error.
+  const fields = response.extFields;
+  const msgId = fields?.msgId;
+  const queueId = fields === undefined ? Number.NaN : decimalField(fields.queueId, 10);
+  const queueOffset = fields === undefined ? Number.NaN : decimalField(fields.queueOffset, 19);
+  if (typeof msgId === 'string' && queueId >= -0x8000_0000 && queueId <= 0x7fff_ffff && Number.isSafeInteger(queueOffset)) {
+    const messageQueue = queueId === queue.queueId ? queue : Object.freeze({ ...queue, queueId });
+    return ok({ sendStatus, msgIds: msgId, messageQueue, queueOffset });
+  }
+  const header = SendMessageResponseHeader.parse(fields);
   if (!header.ok) return err({ error: new ClientErrorClass(ClientErrorCode.BAD_RESPONSE, `${what}: ${header.error}`), retriable: false });
-  const { msgId, queueId, queueOffset } = header.value;
-  const messageQueue = queueId === queue.queueId ? queue : Object.freeze({ ...queue, queueId });
-  return ok({ sendStatus, msgIds: msgId, messageQueue, queueOffset });
+  const messageQueue = header.value.queueId === queue.queueId ? queue : Object.freeze({ ...queue, queueId: header.value.queueId });
+  return ok({ sendStatus, msgIds: header.value.msgId, messageQueue, queueOffset: header.value.queueOffset });
+}
+
+const CHAR_0 = 48;
+const CHAR_PLUS = 43;
+const CHAR_MINUS = 45;
+
+/**
+ * A Java Integer/Long header value as the header schema reads it: an optional sign and 1 to
+ * `maxDigits` decimal digits; NaN for anything else (absent included).
+ */
+export function decimalField(raw: string | undefined, maxDigits: number): number {
+  if (typeof raw !== 'string') return Number.NaN;
+  const first = raw.charCodeAt(0);
+  const signed = first === CHAR_PLUS || first === CHAR_MINUS;
+  const digits = raw.length - (signed ? 1 : 0);
+  if (digits < 1 || digits > maxDigits) return Number.NaN;
+  let value = 0;
+  for (let i = signed ? 1 : 0; i < raw.length; i++) {
+    const d = raw.charCodeAt(i) - CHAR_0;
+    if (d < 0 || d > 9) return Number.NaN;
+    value = value * 10 + d;
+  }
+  return first === CHAR_MINUS ? -value : value;
 }
 
 /** One send request, answered into per-message results or a failure saying whether to retry. */
