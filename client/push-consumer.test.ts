@@ -166,6 +166,24 @@ describe('PushConsumer (clustering)', () => {
     expect(c.committableOffset({ topic: TOPIC, brokerName: 'broker-a', queueId: 0 })).toBe(5);
   });
 
+  test('pulls carry the committable offset of their queue once it is past 0', async () => {
+    const c = consumer();
+    const done = new Set<number>();
+    c.subscribe(TOPIC, '*', (m) => {
+      if (m.queue.brokerName === 'broker-a' && m.queue.queueId === 0) done.add(m.queueOffset);
+    });
+    await c.start();
+    const broker = cluster.brokers[0]!;
+    for (let i = 0; i < 7; i++) broker.append(TOPIC, 0, Buffer.from(`x${i}`), propertiesText({ TAGS: 'a' }));
+    await waitFor(() => done.size === 7);
+    const commits = (): string[] =>
+      broker.requests.filter((r) => r.code === RequestCode.PULL_MESSAGE && r.extFields?.queueId === '0').map((r) => r.extFields?.commitOffset ?? '');
+    await waitFor(() => commits().includes('7'));
+    // Never beyond what was handled, and 0 (nothing to commit) before the first message.
+    expect(commits().every((offset) => Number(offset) <= 7)).toBe(true);
+    expect(commits()[0]).toBe('0');
+  });
+
   test('a restarted group member resumes from the committed offset', async () => {
     const first = consumer();
     const got1 = collect(first);

@@ -386,9 +386,10 @@ export class PushConsumer extends EventEmitter<PushConsumerEvents> {
       checkBodyCrc: this.o.checkBodyCrc,
       commitOffsetFor: (pq, brokerId) => {
         // Only masters store offsets (slaves ignore the flag); Java sends it only past offset 0.
-        this.offsets.update(pq.queue, pq.tracker.committableOffset());
-        const committed = this.offsets.read(pq.queue);
-        return this.messageModel === 'clustering' && brokerId === 0 && committed !== undefined && committed > 0 ? committed : undefined;
+        // Brings the store up to date (acknowledgements do not) and commits that same value.
+        const committed = pq.tracker.committableOffset();
+        this.offsets.update(pq.queue, committed);
+        return this.messageModel === 'clustering' && brokerId === 0 && committed > 0 ? committed : undefined;
       },
       overLimit: (pq) => this.overLimit(pq),
       deliver: (pq, messages) => {
