@@ -246,5 +246,29 @@ describe('FrameDecoder', () => {
       expect(decoder.bufferedBytes).toBe(0);
       expect(decoder.push(encoded(small)).error?.kind).toBe(FrameErrorKind.INVALID_JSON_HEADER);
     });
+
+    test('a big frame announced and sent slowly reserves its size only once a quarter of it has arrived', () => {
+      const frameBytes = 4 * 1024 * 1024;
+      const bytes = encoded(makeRequest(RequestCode.SEND_MESSAGE, { opaque: 6, body: patterned(frameBytes - 100, 1) }));
+      const decoder = new FrameDecoder({ maxFrameBytes: 8 * 1024 * 1024 });
+      expect(decoder.push(bytes.subarray(0, 100_000)).frames).toHaveLength(0);
+      expect(decoder.reservedBytes).toBe(0);
+      const quarter = Math.ceil((bytes.length - 4) / 4) + 4;
+      expect(decoder.push(bytes.subarray(100_000, quarter - 1)).frames).toHaveLength(0);
+      expect(decoder.reservedBytes).toBe(0);
+      expect(decoder.push(bytes.subarray(quarter - 1, quarter)).frames).toHaveLength(0);
+      expect(decoder.reservedBytes).toBe(bytes.length - 4);
+      const { frames } = decoder.push(bytes.subarray(quarter));
+      expect(frames[0]?.command.body?.equals(bytes.subarray(bytes.length - (frameBytes - 100)))).toBe(true);
+      expect(decoder.reservedBytes).toBe(0);
+    });
+
+    test('a frame of up to 64 KiB that spans chunks is assembled from its first chunk on', () => {
+      const bytes = encoded(makeRequest(RequestCode.SEND_MESSAGE, { opaque: 7, body: patterned(EAGER_ASSEMBLY_BYTES - 200, 2) }));
+      const decoder = new FrameDecoder();
+      decoder.push(bytes.subarray(0, 10));
+      expect(decoder.reservedBytes).toBe(bytes.length - 4);
+      expect(decoder.push(bytes.subarray(10)).frames[0]?.command.opaque).toBe(7);
+    });
   });
 });

@@ -8,9 +8,9 @@
  * keeps that chunk alive). A frame that spans chunks is assembled in a buffer of its exact size: each
  * chunk's share is copied into it once, as the chunk arrives (while it is still in the CPU cache), and
  * the chunk is let go at once. Pull responses (~150 KB over 64 KiB socket reads) take this path.
- * That buffer is allocated only for frames up to `EAGER_ASSEMBLY_BYTES`, or once half of a larger frame
- * has arrived (its chunks are kept until then), so a peer that announces a big frame and stalls holds
- * at most twice what it sent (or 1 MiB) per connection.
+ * That buffer is allocated only for frames up to `EAGER_ASSEMBLY_BYTES`, or once a quarter of a larger
+ * frame has arrived (its chunks are kept until then), so a peer that announces a big frame and stalls
+ * makes us hold at most four times what it sent (or 64 KiB) per connection, not the announced size.
  *
  * Bad input never throws. The first malformed frame poisons the decoder: the stream has lost its
  * framing, so every later `push` reports the same error and the owner should close the connection.
@@ -33,7 +33,9 @@ export interface DecodeResult {
 const NO_LENGTH_YET = -1;
 const EMPTY = Buffer.alloc(0);
 /** Frames up to this size get their assembly buffer as soon as they span chunks (see the file comment). */
-export const EAGER_ASSEMBLY_BYTES = 1024 * 1024;
+export const EAGER_ASSEMBLY_BYTES = 64 * 1024;
+/** Larger frames get it once 1/ASSEMBLY_FRACTION of them has arrived. */
+const ASSEMBLY_FRACTION = 4;
 
 export class FrameDecoder {
   readonly maxFrameBytes: number;
@@ -56,6 +58,11 @@ export class FrameDecoder {
   /** Bytes received but not yet part of a delivered frame. */
   get bufferedBytes(): number {
     return this.buffered;
+  }
+
+  /** Bytes allocated for the frame being assembled (its full size), or 0. */
+  get reservedBytes(): number {
+    return this.assembly === undefined ? 0 : this.assembly.length;
   }
 
   get error(): FrameError | undefined {
@@ -88,7 +95,7 @@ export class FrameDecoder {
       }
       if (this.buffered < this.pendingFrameLength) {
         // The frame spans chunks: copy what has come into its own buffer, the rest as it arrives.
-        if (this.pendingFrameLength <= Math.max(EAGER_ASSEMBLY_BYTES, 2 * this.buffered)) this.startAssembly();
+        if (this.pendingFrameLength <= Math.max(EAGER_ASSEMBLY_BYTES, ASSEMBLY_FRACTION * this.buffered)) this.startAssembly();
         break;
       }
       const decoded = this.decodeNext(this.pendingFrameLength);
