@@ -194,7 +194,7 @@ export class FakeBroker {
     if (request.code === RequestCode.SEND_BATCH_MESSAGE) {
       const decoded = decodeBatchBody(request.body ?? Buffer.alloc(0));
       if (!decoded.ok) return makeResponse(request, ResponseCode.MESSAGE_ILLEGAL, decoded.error);
-      for (const item of decoded.value) items.push({ body: Buffer.from(item.body), properties: item.properties });
+      for (const item of decoded.value) items.push({ body: Buffer.from(item.body), properties: item.properties.toString('utf8') });
     } else {
       items.push({ body: Buffer.from(request.body ?? Buffer.alloc(0)), properties: header.value.properties ?? '' });
     }

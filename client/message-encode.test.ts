@@ -66,7 +66,7 @@ describe('encodeBatch', () => {
     expect(decoded.value).toHaveLength(3);
     decoded.value.forEach((item, i) => {
       expect(item.body.equals(messages[i]!.body)).toBe(true);
-      expect(item.properties).toBe(messages[i]!.properties);
+      expect(item.properties.toString('utf8')).toBe(messages[i]!.properties);
       expect(item.flag).toBe(messages[i]!.flag);
     });
   });

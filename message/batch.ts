@@ -22,7 +22,11 @@ export interface BatchItem {
   readonly flag: number;
   /** A view into the batch body (zero-copy). */
   readonly body: Buffer;
-  readonly properties: string;
+  /**
+   * The encoded properties as sent, a view into the batch body: the broker stores them as they are
+   * (as RocketMQ's batch encoder copies them), without decoding and re-encoding the text.
+   */
+  readonly properties: Buffer;
 }
 
 export function encodeBatchBody(messages: readonly BatchMessage[]): Buffer {
@@ -71,7 +75,7 @@ export function decodeBatchBody(buf: Buffer): Result<BatchItem[], string> {
     const itemSize = ITEM_FIXED_BYTES + bodyLen + propsLen;
     if (itemSize > left) return err(`${where(pos)}: properties length ${propsLen} runs past the end of the body`);
     if (totalSize !== itemSize) return err(`${where(pos)}: TOTALSIZE ${totalSize} but the fields add up to ${itemSize}`);
-    items.push({ flag, body: buf.subarray(pos + 20, pos + 20 + bodyLen), properties: buf.toString('utf8', propsLenPos + 2, propsLenPos + 2 + propsLen) });
+    items.push({ flag, body: buf.subarray(pos + 20, pos + 20 + bodyLen), properties: buf.subarray(propsLenPos + 2, propsLenPos + 2 + propsLen) });
     pos += itemSize;
   }
   return ok(items);

@@ -46,10 +46,10 @@ export type { Crc32 } from './crc';
 export { checkRecord } from './record-check';
 export type { RecordCheck, CheckOptions } from './record-check';
 
-export { readDispatchInfo, decodeRecord, decodeRecords } from './record-read';
+export { readDispatchInfo, decodeRecord, decodeRecords, scanDispatchProperties } from './record-read';
 export { dispatchPropertiesOf, readDispatchProperties } from './dispatch-properties';
 export type { DispatchProperties } from './dispatch-properties';
-export type { DispatchInfo, DecodedMessage, DecodeRecordsOptions } from './record-read';
+export type { DispatchInfo, DispatchPropertyValues, DecodedMessage, DecodeRecordsOptions } from './record-read';
 
 export { encodeOffsetMsgId, decodeOffsetMsgId, OffsetMsgIdJoiner, UniqIdGenerator } from './message-id';
 export type { OffsetMsgId, UniqIdOptions } from './message-id';

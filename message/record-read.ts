@@ -103,11 +103,47 @@ export function readDispatchInfo(buf: Buffer, offset: number): DispatchInfo {
   const topic = topicOf(buf, pos, pos + topicLen);
   pos += topicLen;
   const propsEnd = pos + 2 + buf.readInt16BE(pos);
-  let index = pos + 2;
+  const props = scanScratch;
+  scanDispatchProperties(buf, pos + 2, propsEnd, props);
+  return {
+    size,
+    topic,
+    queueId: buf.readInt32BE(offset + RecordPos.QUEUE_ID),
+    queueOffset: readInt64BE(buf, offset + RecordPos.QUEUE_OFFSET),
+    commitLogOffset: readInt64BE(buf, offset + RecordPos.PHYSICAL_OFFSET),
+    sysFlag,
+    storeTimestamp: readInt64BE(buf, offset + storeTimestampPos(sysFlag)),
+    tagsCode: props.tagsCode,
+    keys: props.keys,
+    uniqKey: props.uniqKey,
+    delayLevel: props.delayLevel,
+  };
+}
+
+/** What dispatch reads from a record's properties. */
+export interface DispatchPropertyValues {
+  /** Java hash of TAGS (int32), 0 without tags. */
+  tagsCode: number;
+  keys: string | undefined;
+  uniqKey: string | undefined;
+  /** DELAY as a number (see DispatchInfo.delayLevel). */
+  delayLevel: number;
+}
+
+const scanScratch: DispatchPropertyValues = { tagsCode: 0, keys: undefined, uniqKey: undefined, delayLevel: 0 };
+
+/**
+ * Reads TAGS, KEYS, UNIQ_KEY and DELAY from the encoded properties `buf[start, end)` into `into`,
+ * with the rules of `decodeProperties` (items split on 0x02, the name up to the first 0x01,
+ * non-empty name and value, a later duplicate wins). Used on stored records and, by the store, on
+ * the property bytes a batch item brings, which are stored as they are.
+ */
+export function scanDispatchProperties(buf: Buffer, start: number, end: number, into: DispatchPropertyValues): void {
+  let index = start;
   let tagsStart = -1, tagsEnd = -1, keysStart = -1, keysEnd = -1, uniqStart = -1, uniqEnd = -1, delayStart = -1, delayEnd = -1;
-  while (index < propsEnd) {
+  while (index < end) {
     let itemEnd = index;
-    while (itemEnd < propsEnd && buf[itemEnd] !== PROPERTY_BYTE) itemEnd++;
+    while (itemEnd < end && buf[itemEnd] !== PROPERTY_BYTE) itemEnd++;
     let sep = index;
     while (sep < itemEnd && buf[sep] !== NAME_VALUE_BYTE) sep++;
     if (sep > index && sep < itemEnd - 1) {
@@ -128,19 +164,10 @@ export function readDispatchInfo(buf: Buffer, offset: number): DispatchInfo {
     }
     index = itemEnd + 1;
   }
-  return {
-    size,
-    topic,
-    queueId: buf.readInt32BE(offset + RecordPos.QUEUE_ID),
-    queueOffset: readInt64BE(buf, offset + RecordPos.QUEUE_OFFSET),
-    commitLogOffset: readInt64BE(buf, offset + RecordPos.PHYSICAL_OFFSET),
-    sysFlag,
-    storeTimestamp: readInt64BE(buf, offset + storeTimestampPos(sysFlag)),
-    tagsCode: tagsStart < 0 ? 0 : javaHashOfUtf8(buf, tagsStart, tagsEnd),
-    keys: keysStart < 0 ? undefined : buf.toString('utf8', keysStart, keysEnd),
-    uniqKey: uniqStart < 0 ? undefined : buf.toString('utf8', uniqStart, uniqEnd),
-    delayLevel: delayStart < 0 ? 0 : parseDelayLevel(buf, delayStart, delayEnd),
-  };
+  into.tagsCode = tagsStart < 0 ? 0 : javaHashOfUtf8(buf, tagsStart, tagsEnd);
+  into.keys = keysStart < 0 ? undefined : buf.toString('utf8', keysStart, keysEnd);
+  into.uniqKey = uniqStart < 0 ? undefined : buf.toString('utf8', uniqStart, uniqEnd);
+  into.delayLevel = delayStart < 0 ? 0 : parseDelayLevel(buf, delayStart, delayEnd);
 }
 
 export interface DecodedMessage {

@@ -14,7 +14,8 @@ const EMPTY = Buffer.alloc(0);
 export interface PutItem {
   readonly flag: number;
   readonly body: Uint8Array;
-  readonly properties: string;
+  /** Encoded properties: text, or bytes stored as they are (a batch item's). */
+  readonly properties: string | Buffer;
 }
 
 export type PutCommon = Omit<PutMessageInput, 'flag' | 'body' | 'properties'>;
@@ -93,7 +94,7 @@ export class RecordAppender {
         return { kind: 'body-too-large', reason: `message body of ${m.body.length} bytes exceeds maxMessageSizeBytes ${this.maxBodyBytes}` };
       }
       // Properties stay text: the encoder writes them straight into the segment.
-      const bytes = Buffer.byteLength(m.properties, 'utf8');
+      const bytes = typeof m.properties === 'string' ? Buffer.byteLength(m.properties, 'utf8') : m.properties.length;
       const stored = storedPropertiesLength(m.properties, recordCrc, bytes);
       if (stored > MAX_PROPERTIES_BYTES) {
         return { kind: 'properties-too-large', reason: `properties of ${bytes} bytes exceed ${MAX_PROPERTIES_BYTES - (stored - bytes)}` };

@@ -44,12 +44,15 @@ describe.each(storeIoModes())('dispatch of appended records (%s mode)', (ioMode)
         keys.push(`k${seq}`);
         stored(await store.putMessage(sampleMessage(seq, { queueId: seq % 3, tags: `Tag${seq % 4}`, keys: `k${seq} shared`, bodyBytes: 300 + (seq % 5) * 200 })));
       }
-      // A batch whose items differ in their properties (one with a lone surrogate in its tag,
-      // which only the stored bytes can settle, so dispatch reads the rest of it from the log).
+      // A batch whose items differ in their properties. Odd rounds give the properties as text,
+      // even rounds as the encoded bytes a SEND_BATCH_MESSAGE item brings (stored as they are).
+      // A lone surrogate in a tag: as text only the stored bytes can settle it, so dispatch reads
+      // the rest of that batch from the log (rounds 1, 5, 9); as bytes (2, 6, 10) nothing changes.
+      const asBytes = round % 2 === 0;
       const items = Array.from({ length: 10 }, (_, i) => {
-        const tags = round % 4 === 1 && i === 6 ? 'bad\ud800tag' : `B${i % 3}`;
-        const m = withProperties(sampleMessage(seq + i), { [PropertyKey.TAGS]: tags, [PropertyKey.KEYS]: `b${seq + i}`, [PropertyKey.UNIQ_KEY]: `U${seq + i}` });
-        return { flag: m.flag, body: m.body, properties: m.properties };
+        const tags = round % 4 !== 3 && round % 4 !== 0 && i === 6 ? 'bad\ud800tag' : `B${i % 3}`;
+        const m = withProperties(sampleMessage(seq + i), { [PropertyKey.TAGS]: tags, [PropertyKey.KEYS]: `b${seq + i} é`, [PropertyKey.UNIQ_KEY]: `U${seq + i}` });
+        return { flag: m.flag, body: m.body, properties: asBytes ? Buffer.from(m.properties, 'utf8') : m.properties };
       });
       for (let i = 0; i < 10; i++) keys.push(`b${seq + i}`);
       const base = sampleMessage(seq);

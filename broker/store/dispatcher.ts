@@ -1,12 +1,12 @@
 import * as codec from '../../message';
-import type { Crc32 } from '../../message';
+import type { Crc32, DispatchPropertyValues } from '../../message';
 import type { CommitLog } from './commit-log';
 import type { AppendedRecord } from './types';
 import type { ConsumeQueue } from './consume-queue';
 import type { IndexService } from './index/index';
 
 // Read once at load, not through the import for every record (see appender.ts).
-const { checkRecord, readDispatchInfo, readDispatchProperties, SysFlag } = codec;
+const { checkRecord, readDispatchInfo, readDispatchProperties, scanDispatchProperties, SysFlag } = codec;
 
 /** Bytes of commit log read per step; a record larger than this is read on its own. */
 const WINDOW_BYTES = 1024 * 1024;
@@ -39,8 +39,8 @@ export interface AppendedBatch {
   readonly sysFlag: number;
   /** In commit-log order, back to back. */
   readonly records: readonly AppendedRecord[];
-  /** The properties text of each record, as encoded. */
-  readonly properties: readonly { readonly properties: string }[];
+  /** The properties of each record as encoded: text, or the bytes themselves. */
+  readonly properties: readonly { readonly properties: string | Buffer }[];
 }
 
 /** What dispatch writes for one record: its consume-queue entry and its index keys. */
@@ -76,6 +76,7 @@ export class Dispatcher {
   private appendedDone = 0;
   /** Records in the batches from the head on. */
   private appendedRecords = 0;
+  private readonly scanned: DispatchPropertyValues = { tagsCode: 0, keys: undefined, uniqKey: undefined, delayLevel: 0 };
   private readonly scratch: { -readonly [K in keyof DispatchEntry]: DispatchEntry[K] } = {
     topic: '', queueId: 0, queueOffset: 0, commitLogOffset: 0, size: 0, sysFlag: 0, storeTimestamp: 0, tagsCode: 0, keys: undefined, uniqKey: undefined,
   };
@@ -229,6 +230,9 @@ export class Dispatcher {
         return dispatched;
       }
       const limit = this.limit();
+      // Every record of a batch goes to one queue: looked up once (a topic string from a request is
+      // compared with the table's by content, not by reference).
+      let queue = this.sink.consumeQueue(batch.topic, batch.queueId);
       for (; i < records.length && dispatched < max; i++) {
         const record = records[i]!;
         if (record.commitLogOffset + record.size > limit) {
@@ -238,7 +242,14 @@ export class Dispatcher {
         // One entry object for every described record: dispatchEntry keeps nothing of it, and
         // the retry after an await below sees it unchanged (passes never overlap).
         const entry = this.scratch;
-        if (!readDispatchProperties(batch.properties[i]!.properties, entry)) {
+        const properties = batch.properties[i]!.properties;
+        if (typeof properties !== 'string') {
+          // Bytes are stored as they are: read with the very scan dispatch uses on stored records.
+          scanDispatchProperties(properties, 0, properties.length, this.scanned);
+          entry.tagsCode = this.scanned.tagsCode;
+          entry.keys = this.scanned.keys;
+          entry.uniqKey = this.scanned.uniqKey;
+        } else if (!readDispatchProperties(properties, entry)) {
           this.dropAppendedHead();
           return dispatched;
         }
@@ -249,10 +260,12 @@ export class Dispatcher {
         entry.size = record.size;
         entry.sysFlag = batch.sysFlag;
         entry.storeTimestamp = record.storeTimestamp;
-        let pending = this.dispatchEntry(entry);
+        let pending = this.dispatchEntry(entry, queue);
         while (pending) {
           await pending;
-          pending = this.dispatchEntry(entry); // idempotent: finishes what was missing
+          // Looked up again after a wait (the topic may have been deleted meanwhile).
+          queue = this.sink.consumeQueue(batch.topic, batch.queueId);
+          pending = this.dispatchEntry(entry, queue); // idempotent: finishes what was missing
         }
         this.offsetValue += record.size;
         this.counts.described++;
@@ -344,11 +357,12 @@ export class Dispatcher {
     return this.dispatchEntry(readDispatchInfo(buf, position));
   }
 
-  private dispatchEntry(info: DispatchEntry): Promise<void> | null {
+  /** `queue`: the entry's consume queue when the caller has it at hand (one lookup per batch). */
+  private dispatchEntry(info: DispatchEntry, queue?: ConsumeQueue): Promise<void> | null {
     this.lastStoreTimestamp = info.storeTimestamp;
     const tranType = info.sysFlag & SysFlag.TRANSACTION_MASK;
     if (tranType === 0 || tranType === SysFlag.TRANSACTION_COMMIT) {
-      const cq = this.sink.consumeQueue(info.topic, info.queueId);
+      const cq = queue ?? this.sink.consumeQueue(info.topic, info.queueId);
       let outcome = cq.put(info.queueOffset, info.commitLogOffset, info.size, info.tagsCode);
       if (outcome === 'mismatch') {
         // The queue remembers another record at this offset (a stale tail): the log wins.

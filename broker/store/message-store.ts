@@ -52,7 +52,8 @@ export interface StoreDeps {
 
 /** A batch for SEND_BATCH_MESSAGE: one topic and queue, consecutive queue offsets. */
 export interface PutBatchInput extends Omit<PutMessageInput, 'flag' | 'body' | 'properties'> {
-  readonly messages: readonly { readonly flag: number; readonly body: Uint8Array; readonly properties: string }[];
+  /** Properties as text, or as encoded bytes stored as they are. */
+  readonly messages: readonly { readonly flag: number; readonly body: Uint8Array; readonly properties: string | Buffer }[];
 }
 
 // Read once at load, not through the import on every put (see appender.ts).
@@ -237,7 +238,7 @@ export class MessageStore {
 
   private async putBatch(
     common: Omit<PutMessageInput, 'flag' | 'body' | 'properties'>,
-    messages: readonly { readonly flag: number; readonly body: Uint8Array; readonly properties: string }[],
+    messages: readonly { readonly flag: number; readonly body: Uint8Array; readonly properties: string | Buffer }[],
   ): Promise<PutMessageResult> {
     const refused = this.refusal();
     if (refused) return refused;

@@ -135,10 +135,9 @@ export class IndexService {
     if (!(Number.isSafeInteger(entry.commitLogOffset) && entry.commitLogOffset >= 0)) assert(false, `bad commitLogOffset ${entry.commitLogOffset}`);
     if (!Number.isSafeInteger(entry.storeTimestamp)) assert(false, `bad storeTimestamp ${entry.storeTimestamp}`);
     if (entry.commitLogOffset <= this.maxIndexed) return IndexPutStatus.ok;
-    if (entry.topic !== this.prefixTopic) {
-      this.prefixTopic = entry.topic;
-      this.prefixHash = indexKeyPrefixHash(entry.topic);
-    }
+    if (entry.topic !== this.prefixTopic) this.prefixHash = indexKeyPrefixHash(entry.topic);
+    // Kept even when equal: the next record's topic is usually this very string, compared by reference.
+    this.prefixTopic = entry.topic;
     const keys = hashedKeys(entry, this.prefixHash, this.geometry.slotCount);
     if (keys.length === 0) return IndexPutStatus.ok;
     const newest = this.files[this.files.length - 1];
