@@ -17,7 +17,7 @@ const MAX_RECORDS_PER_TURN = 20_000;
  * appends within an event-loop turn; when it falls behind (a stall on a full disk, a burst), later
  * appends are not described and are read back from the log, so the descriptions never pile up.
  */
-const MAX_DESCRIBED_RECORDS = 65_536;
+const MAX_DESCRIBED_RECORDS = 16_384;
 /** Pause before retrying a dispatch that stalled on a full disk. */
 const STALL_RETRY_MS = 1000;
 
@@ -40,7 +40,7 @@ export interface AppendedBatch {
   /** In commit-log order, back to back. */
   readonly records: readonly AppendedRecord[];
   /** The properties of each record as encoded: text, or the bytes themselves. */
-  readonly properties: readonly { readonly properties: string | Buffer }[];
+  readonly properties: readonly (string | Buffer)[];
 }
 
 /** What dispatch writes for one record: its consume-queue entry and its index keys. */
@@ -141,11 +141,18 @@ export class Dispatcher {
    * their offset instead of reading them back (their bytes were checked as they were encoded);
    * anything it cannot take from here (a skipped description, a cut log) it reads from the log.
    */
-  noteAppended(batch: AppendedBatch): void {
-    const records = batch.records.length;
-    if (records === 0 || this.appendedRecords + records > MAX_DESCRIBED_RECORDS) return;
-    this.appended.push(batch);
-    this.appendedRecords += records;
+  noteAppended(
+    put: { readonly topic: string; readonly queueId: number; readonly sysFlag: number },
+    records: readonly AppendedRecord[],
+    messages: readonly { readonly properties: string | Buffer }[],
+  ): void {
+    const count = records.length;
+    if (count === 0 || this.appendedRecords + count > MAX_DESCRIBED_RECORDS) return;
+    // Only the properties are kept, not the messages: their bodies would stay in memory until dispatch.
+    const properties = new Array<string | Buffer>(count);
+    for (let i = 0; i < count; i++) properties[i] = messages[i]!.properties;
+    this.appended.push({ topic: put.topic, queueId: put.queueId, sysFlag: put.sysFlag, records, properties });
+    this.appendedRecords += count;
   }
 
   private async runUntilCaughtUp(): Promise<void> {
@@ -242,7 +249,7 @@ export class Dispatcher {
         // One entry object for every described record: dispatchEntry keeps nothing of it, and
         // the retry after an await below sees it unchanged (passes never overlap).
         const entry = this.scratch;
-        const properties = batch.properties[i]!.properties;
+        const properties = batch.properties[i]!;
         if (typeof properties !== 'string') {
           // Bytes are stored as they are: read with the very scan dispatch uses on stored records.
           scanDispatchProperties(properties, 0, properties.length, this.scanned);

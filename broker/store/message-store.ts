@@ -280,7 +280,7 @@ export class MessageStore {
       if (again) return again;
     }
     const endCommitLogOffset = records[records.length - 1]!.commitLogOffset + records[records.length - 1]!.size;
-    this.dispatcher!.noteAppended({ topic: common.topic, queueId: common.queueId, sysFlag: common.sysFlag, records, properties: messages });
+    this.dispatcher!.noteAppended(common, records, messages);
     if (common.waitStoreMsgOk === false) {
       this.dispatcher!.schedule();
       return { status: PutStatus.PUT_OK, records, endCommitLogOffset };
