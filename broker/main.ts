@@ -10,6 +10,7 @@ import { createRootLogger } from '../ops';
 import { Broker } from './broker';
 import { loadBrokerConfig } from './config';
 import { tuneProcessAllocator } from './store';
+import { tuneJit } from './jit-tuning';
 
 const SERVICE = 'rocket-broker';
 /** After close, the process exits even if some handle (a stray socket) would keep it alive. */
@@ -30,7 +31,7 @@ export async function runBroker(argv: readonly string[], env: NodeJS.ProcessEnv)
   const config = loaded.config;
   const logger = createRootLogger({ service: SERVICE, level: config.logLevel, fields: { brokerName: config.brokerName } });
   for (const warning of loaded.warnings) logger.warn(warning);
-  logger.info('effective config', { config, sources: loaded.sources, allocatorTuned: tuneProcessAllocator() });
+  logger.info('effective config', { config, sources: loaded.sources, allocatorTuned: tuneProcessAllocator(), interruptBudget: tuneJit() ?? 'command line' });
   const broker = new Broker(config, { logger });
   // Listening for signals before starting: a SIGTERM during start still ends in a clean close.
   const signalled = untilSignal(logger);
