@@ -142,22 +142,32 @@ export function scanDispatchProperties(buf: Buffer, start: number, end: number, 
   let index = start;
   let tagsStart = -1, tagsEnd = -1, keysStart = -1, keysEnd = -1, uniqStart = -1, uniqEnd = -1, delayStart = -1, delayEnd = -1;
   while (index < end) {
+    // One pass over the item: its end (0x02) and its first 0x01.
+    let sep = -1;
     let itemEnd = index;
-    while (itemEnd < end && buf[itemEnd] !== PROPERTY_BYTE) itemEnd++;
-    let sep = index;
-    while (sep < itemEnd && buf[sep] !== NAME_VALUE_BYTE) sep++;
+    for (; itemEnd < end; itemEnd++) {
+      const b = buf[itemEnd]!;
+      if (b === PROPERTY_BYTE) break;
+      if (b === NAME_VALUE_BYTE && sep < 0) sep = itemEnd;
+    }
     if (sep > index && sep < itemEnd - 1) {
       const valueStart = sep + 1;
-      if (nameIs(buf, index, sep, KEY_TAGS)) {
-        tagsStart = valueStart;
-        tagsEnd = itemEnd;
-      } else if (nameIs(buf, index, sep, KEY_KEYS)) {
-        keysStart = valueStart;
-        keysEnd = itemEnd;
-      } else if (nameIs(buf, index, sep, KEY_UNIQ)) {
-        uniqStart = valueStart;
-        uniqEnd = itemEnd;
-      } else if (nameIs(buf, index, sep, KEY_DELAY)) {
+      const nameLength = sep - index;
+      // Lengths first: most names are none of the four, and a length differs at once.
+      if (nameLength === 4) {
+        if (nameIs(buf, index, sep, KEY_TAGS)) {
+          tagsStart = valueStart;
+          tagsEnd = itemEnd;
+        } else if (nameIs(buf, index, sep, KEY_KEYS)) {
+          keysStart = valueStart;
+          keysEnd = itemEnd;
+        }
+      } else if (nameLength === 8) {
+        if (nameIs(buf, index, sep, KEY_UNIQ)) {
+          uniqStart = valueStart;
+          uniqEnd = itemEnd;
+        }
+      } else if (nameLength === 5 && nameIs(buf, index, sep, KEY_DELAY)) {
         delayStart = valueStart;
         delayEnd = itemEnd;
       }
