@@ -67,14 +67,15 @@ function parseField(type: FieldType, raw: string): Result<string | number | bool
 function formatField(type: FieldType, name: string, value: unknown): string {
   switch (type) {
     case 'string':
-      assert(typeof value === 'string', `header field ${name} must be a string`);
+      // Hot path (every request): the message is built only when the check fails.
+      if (typeof value !== 'string') assert(false, `header field ${name} must be a string`);
       return value;
     case 'int':
     case 'long':
-      assert(typeof value === 'number' && Number.isSafeInteger(value), `header field ${name} must be an integer`);
+      if (!(typeof value === 'number' && Number.isSafeInteger(value))) assert(false, `header field ${name} must be an integer`);
       return String(value);
     case 'bool':
-      assert(typeof value === 'boolean', `header field ${name} must be a boolean`);
+      if (typeof value !== 'boolean') assert(false, `header field ${name} must be a boolean`);
       return value ? 'true' : 'false';
   }
 }
@@ -114,7 +115,7 @@ export function defineHeader<T>(
       for (const [field, spec] of fields) {
         const value = values[field];
         if (value === undefined || value === null) {
-          assert(!spec.required, `${name}: required field ${field} is missing`);
+          if (spec.required) assert(false, `${name}: required field ${field} is missing`);
           continue;
         }
         setOwnProperty(out, field, formatField(spec.type, field, value));
