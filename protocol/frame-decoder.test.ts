@@ -204,6 +204,69 @@ describe('FrameDecoder', () => {
       }
     });
 
+    /**
+     * Plays a socket feeding the decoder as Node's `onread` would: each read of at most `readSize`
+     * bytes lands in the decoder's direct target when it offers one (never past the frame), else in
+     * a fresh read buffer that is pushed (the decoder may keep views of pushed chunks).
+     */
+    function readThrough(decoder: FrameDecoder, bytes: Buffer, readSize: () => number): { frames: DecodedFrame[]; direct: number } {
+      const frames: DecodedFrame[] = [];
+      let direct = 0;
+      for (let at = 0; at < bytes.length; ) {
+        const target = decoder.directTarget();
+        const size = Math.min(readSize(), bytes.length - at);
+        if (target !== undefined) {
+          const n = Math.min(size, target.length);
+          bytes.copy(target, 0, at, at + n);
+          const result = decoder.pushDirect(n);
+          expect(result.error).toBeUndefined();
+          frames.push(...result.frames);
+          direct += n;
+          at += n;
+        } else {
+          const chunk = Buffer.from(bytes.subarray(at, at + size));
+          const result = decoder.push(chunk);
+          expect(result.error).toBeUndefined();
+          frames.push(...result.frames);
+          at += size;
+        }
+      }
+      return { frames, direct };
+    }
+
+    test('reads land straight in the frame being assembled (directTarget/pushDirect) and decode byte for byte', () => {
+      for (const readSize of [1, 7, 4096, 65_536, 1_000_000]) {
+        const decoder = new FrameDecoder();
+        const { frames, direct } = readThrough(decoder, mixed, () => readSize);
+        expectMixed(frames);
+        expect(decoder.bufferedBytes).toBe(0);
+        // Everything of the big frame after its first read (or its first quarter) came in place.
+        if (readSize >= 4096 && readSize < mixed.length) expect(direct).toBeGreaterThan(bigJson.length / 2);
+      }
+      let seed = 7;
+      const random = (): number => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return seed >>> 8;
+      };
+      for (let round = 0; round < 20; round++) {
+        const decoder = new FrameDecoder();
+        expectMixed(readThrough(decoder, mixed, () => (random() % 3 === 0 ? 1 + (random() % 9) : 1 + (random() % 80_000))).frames);
+      }
+    });
+
+    test('directTarget is offered only while a frame is being assembled, and pushDirect refuses more than it offered', () => {
+      const decoder = new FrameDecoder();
+      expect(decoder.directTarget()).toBeUndefined();
+      decoder.push(bigJson.subarray(0, 70_000));
+      const target = decoder.directTarget()!;
+      expect(target.length).toBe(bigJson.length - 70_000);
+      expect(() => decoder.pushDirect(target.length + 1)).toThrow();
+      bigJson.copy(target, 0, 70_000);
+      const { frames } = decoder.pushDirect(target.length);
+      expect(frames).toHaveLength(1);
+      expect(decoder.directTarget()).toBeUndefined();
+    });
+
     test('bufferedBytes counts the part of a frame assembled so far', () => {
       const decoder = new FrameDecoder();
       expect(decoder.push(bigJson.subarray(0, 70_000)).frames).toHaveLength(0);

@@ -69,6 +69,32 @@ export class FrameDecoder {
     return this.failure;
   }
 
+  /**
+   * Where the next socket read may land directly (Node's `onread` option): the unfilled rest of the
+   * frame being assembled, so its bytes arrive in place instead of being copied there from a read
+   * buffer. Undefined when no frame is being assembled: then read into a buffer of your own and
+   * `push` it. After reading `n` bytes into the returned view, call `pushDirect(n)`.
+   */
+  directTarget(): Buffer | undefined {
+    if (this.failure !== undefined || this.assembly === undefined) return undefined;
+    return this.assembly.subarray(this.assembled);
+  }
+
+  /** `n` bytes were read into the view `directTarget` returned (see there). */
+  pushDirect(n: number): DecodeResult {
+    const frames: DecodedFrame[] = [];
+    if (this.failure !== undefined) return { frames, error: this.failure };
+    const assembly = this.assembly;
+    assert(assembly !== undefined && Number.isInteger(n) && n >= 0 && n <= assembly.length - this.assembled, 'pushDirect without a matching directTarget');
+    this.assembled += n;
+    this.buffered += n;
+    if (this.assembled < assembly.length) return { frames, error: undefined };
+    const decoded = this.finishAssembly(assembly);
+    if (!decoded.ok) return this.fail(frames, decoded.error);
+    frames.push(decoded.value);
+    return { frames, error: undefined };
+  }
+
   push(chunk: Buffer): DecodeResult {
     const frames: DecodedFrame[] = [];
     if (this.failure !== undefined) return { frames, error: this.failure };

@@ -14,7 +14,7 @@ import { DEFAULT_MAX_FRAME_BYTES, SerializeType } from '../protocol';
 import type { Clock, Result } from '../stdx';
 import { assert, err, ok, systemClock } from '../stdx';
 import type { ConnectionOptions } from './connection';
-import { RemotingConnection } from './connection';
+import { DirectReads, RemotingConnection } from './connection';
 import { RemotingError, RemotingErrorCode } from './errors';
 import type { Logger } from './logger';
 import { noopLogger } from './logger';
@@ -169,7 +169,8 @@ export class RemotingClient extends EventEmitter<RemotingClientEvents> {
 
   private dial(addr: string, host: string, port: number, timeoutMs: number): Dial {
     return new Promise((resolve) => {
-      const socket = connect({ host, port });
+      const reads = new DirectReads();
+      const socket = connect({ host, port, onread: reads.onread });
       const settle = (result: Result<RemotingConnection, RemotingError>): void => {
         clearTimeout(timer);
         this.dialAborts.delete(abort);
@@ -185,13 +186,14 @@ export class RemotingClient extends EventEmitter<RemotingClientEvents> {
       socket.once('error', (error) => fail(RemotingErrorCode.CONNECT_FAILED, `cannot connect: ${error.message}`));
       socket.once('connect', () => {
         socket.removeAllListeners('error');
-        settle(ok(this.adopt(addr, socket)));
+        settle(ok(this.adopt(addr, socket, reads)));
       });
     });
   }
 
-  private adopt(addr: string, socket: Socket): RemotingConnection {
+  private adopt(addr: string, socket: Socket, reads: DirectReads): RemotingConnection {
     const connection = new RemotingConnection(this.nextConnectionId++, socket, this.connectionOptions);
+    reads.attach(connection);
     this.connections.set(addr, connection);
     connection.once('close', (reason) => {
       if (this.connections.get(addr) === connection) this.connections.delete(addr);
