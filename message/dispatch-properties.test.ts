@@ -62,7 +62,8 @@ describe('dispatchPropertiesOf', () => {
       if (fromText === undefined) {
         // Refused only for a surrogate (here: the emoji's pair) inside one of the three values.
         refused++;
-        if (!/(?:^|\u0002)(?:TAGS|KEYS|UNIQ_KEY)\u0001[^\u0002]*\ud83d/.test(text)) throw new Error(`seed ${seed}: ${JSON.stringify(text)} refused`);
+        const valueHasPair = text.split('\u0002').some((item) => ['TAGS', 'KEYS', 'UNIQ_KEY'].some((k) => item.startsWith(`${k}\u0001`) && item.includes('\ud83d')));
+        if (!valueHasPair) throw new Error(`seed ${seed}: ${JSON.stringify(text)} refused`);
         continue;
       }
       compared++;

@@ -2,6 +2,7 @@ import { assert } from '../../stdx';
 import * as codec from '../../message';
 import type { Crc32, EncodeOptions, RecordFields } from '../../message';
 import type { AppendedRecord, PutMessageInput } from './types';
+import { DOUBLE_ZERO } from './types';
 
 // Read once at load. The CommonJS that swc emits (jest, bench:store) reads an imported name
 // through getters on every use, and V8 cannot inline them once an exports object has gone to
@@ -38,7 +39,7 @@ export class RecordAppender {
   private readonly lengths: number[] = [];
   private consumesOffsets = true;
   private firstQueueOffset = 0;
-  private storeTimestamp = 0;
+  private storeTimestamp = DOUBLE_ZERO;
   private records: AppendedRecord[] = [];
   private readonly encodeOptions: EncodeOptions;
 

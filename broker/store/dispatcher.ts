@@ -2,6 +2,7 @@ import * as codec from '../../message';
 import type { Crc32, DispatchPropertyValues } from '../../message';
 import type { CommitLog } from './commit-log';
 import type { AppendedRecord } from './types';
+import { DOUBLE_ZERO } from './types';
 import type { ConsumeQueue } from './consume-queue';
 import type { IndexService } from './index/index';
 
@@ -81,7 +82,7 @@ export class Dispatcher {
     topic: '', queueId: 0, queueOffset: 0, commitLogOffset: 0, size: 0, sysFlag: 0, storeTimestamp: 0, tagsCode: 0, keys: undefined, uniqKey: undefined,
   };
   /** Store time of the last dispatched record (checkpoint field). */
-  lastStoreTimestamp = 0;
+  lastStoreTimestamp = DOUBLE_ZERO;
   /** Records dispatched from their appender's description, and read back from the log. */
   readonly counts = { described: 0, read: 0 };
 

@@ -22,7 +22,7 @@ import { accountRawRecords } from './raw-records';
 import { Retention } from './retention';
 import type { DiskUsageProbe } from './retention';
 import { StoreLock } from './store-lock';
-import { PutStatus } from './types';
+import { DOUBLE_ZERO, PutStatus } from './types';
 import type {
   AppendedRecord,
   GetMessageRequest,
@@ -104,7 +104,7 @@ export class MessageStore {
   private logicsFlushing: Promise<void> | null = null;
   /** Every record below it has its consume-queue and index entries fsynced (checkpoint field). */
   private logicsDurableOffset = 0;
-  private logicsDurableTimestamp = 0;
+  private logicsDurableTimestamp = DOUBLE_ZERO;
   private readonly onDispatched: ((commitLogOffset: number) => void) | undefined;
   /** The CRC-32 for record CRCs: native where the CPU has carry-less multiplication, else zlib. */
   private readonly crc32: Crc32;

@@ -117,3 +117,8 @@ export interface RecoveryReport {
 }
 
 export type StoreOpenError = { readonly kind: string; readonly path: string; readonly message: string };
+
+// -0, not 0: V8 keeps a field that starts as a small integer in integer form and must change its
+// representation (deoptimising the code that uses it) when the first millisecond timestamp, too
+// large for that form, is stored. -0 starts it as a double; it equals 0 in every use.
+export const DOUBLE_ZERO = -0;
