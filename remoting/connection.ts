@@ -412,14 +412,18 @@ const READ_BUFFER_BYTES = 64 * 1024;
  * Socket `onread` settings (for `net.connect`) that read the rest of a large frame straight into
  * the buffer it is assembled in (`FrameDecoder.directTarget`) instead of into a fresh 64 KiB read
  * buffer it is then copied from: a consumer's ~150 KB pull responses arrive with one copy fewer,
- * and without Node's stream machinery per read. Other reads get a fresh buffer, as Node would give.
- * Create it before the socket, `attach` the connection once it exists; bytes read before that are
- * kept and handed over then.
+ * and without Node's stream machinery per read. Other reads land in one 64 KiB scratch buffer per
+ * socket and exactly the bytes read are copied out (small ones into Node's pooled memory): a fresh
+ * 64 KiB buffer per read, kept alive by whatever frame it holds, made a request-response client
+ * allocate 64 KiB per answer and collect garbage every few hundred answers (measured: sync send p99
+ * 0.8 -> 2.6 ms). Create it before the socket, `attach` the connection once it exists; bytes read
+ * before that are kept and handed over then.
  */
 export class DirectReads {
   private connection: RemotingConnection | undefined;
   private early: Buffer[] = [];
   private lastTarget: Buffer | undefined;
+  private readonly scratch = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
   readonly onread: { readonly buffer: () => Uint8Array; readonly callback: (n: number, buf: Uint8Array) => boolean };
 
   constructor() {
@@ -436,7 +440,7 @@ export class DirectReads {
   private nextBuffer(): Uint8Array {
     const target = this.connection?.directReadTarget();
     this.lastTarget = target;
-    return target ?? Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    return target ?? this.scratch;
   }
 
   private onRead(n: number, buf: Uint8Array): boolean {
@@ -446,7 +450,8 @@ export class DirectReads {
       connection.receivedDirect(n);
       return true;
     }
-    const chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
+    // The scratch is read into again next time: the decoder gets a copy it may keep views of.
+    const chunk = Buffer.from(this.scratch.subarray(0, n));
     if (connection === undefined) this.early.push(chunk);
     else connection.received(chunk);
     return true;
