@@ -23,7 +23,7 @@
  *   map, reads the digits in reverse, and rejects the record when the item is missing or the CRC
  *   differs (in that mode it skips the body CRC). Clients never check it.
  */
-import { assert } from '../stdx';
+import { DataViewCache, assert } from '../stdx';
 import { zlibCrc32 } from './crc';
 import type { Crc32 } from './crc';
 import type { HostAddress } from './host';
@@ -203,19 +203,8 @@ function assertFields(f: RecordFields): void {
   if ((f.bornHost.port | 0) !== f.bornHost.port || (f.storeHost.port | 0) !== f.storeHost.port) assert(false, 'host ports must be int32');
 }
 
-// Big-endian stores through a DataView compile to single instructions; Buffer's writers check
-// and store byte by byte. The view of the last target is kept (appends reuse one mapping), which
-// also keeps that target's memory alive while the view may still be used.
-let lastTarget: Buffer | undefined;
-let lastView: DataView | undefined;
-
-function viewOf(target: Buffer): DataView {
-  if (target !== lastTarget) {
-    lastView = new DataView(target.buffer, target.byteOffset, target.byteLength);
-    lastTarget = target;
-  }
-  return lastView!;
-}
+// Appends write into one mapping for a long time: its DataView is kept (see DataViewCache).
+const views = new DataViewCache();
 
 const TWO_POW_32 = 0x1_0000_0000;
 
@@ -268,7 +257,7 @@ export function encodeRecord(target: Buffer, offset: number, f: RecordFields, op
   const total = recordLength(sysFlag, body.length, f.topic.length, propertiesBytes, magic);
   if (offset < 0 || offset + total > target.length) assert(false, `record of ${total} bytes does not fit at ${offset} in ${target.length}`);
 
-  const view = viewOf(target);
+  const view = views.of(target);
   view.setInt32(offset, total);
   view.setInt32(offset + RecordPos.MAGIC, magic);
   view.setInt32(offset + RecordPos.QUEUE_ID, f.queueId);

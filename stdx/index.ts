@@ -4,3 +4,4 @@ export { ok, err } from './result';
 export type { Clock } from './clock';
 export { systemClock, ManualClock } from './clock';
 export { isProcessAlive } from './process';
+export { DataViewCache } from './data-view';

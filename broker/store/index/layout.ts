@@ -1,4 +1,4 @@
-import { assert } from '../../../stdx';
+import { DataViewCache, assert } from '../../../stdx';
 import { javaStringHashCode } from '../../../message';
 
 /**
@@ -115,7 +115,7 @@ export function emptyHeader(): IndexHeader {
 }
 
 export function encodeHeader(header: IndexHeader, target: Buffer, offset: number): void {
-  const view = viewOf(target);
+  const view = views.of(target);
   if (offset < 0 || offset + HEADER_BYTES > target.length) assert(false, `index header does not fit at ${offset}`);
   setLong(view, offset + BEGIN_TIMESTAMP_AT, header.beginTimestamp);
   setLong(view, offset + END_TIMESTAMP_AT, header.endTimestamp);
@@ -163,7 +163,7 @@ export interface IndexEntry {
 }
 
 export function encodeEntry(entry: IndexEntry, target: Buffer, offset: number): void {
-  const view = viewOf(target);
+  const view = views.of(target);
   if (offset < 0 || offset + ENTRY_BYTES > target.length) assert(false, `index entry does not fit at ${offset}`);
   // DataView stores wrap where Buffer's writers threw: out-of-range fields stay bugs.
   if ((entry.keyHash | 0) !== entry.keyHash || (entry.timeDiffSeconds | 0) !== entry.timeDiffSeconds || (entry.prevIndex | 0) !== entry.prevIndex) {
@@ -175,19 +175,8 @@ export function encodeEntry(entry: IndexEntry, target: Buffer, offset: number): 
   view.setInt32(offset + ENTRY_PREV_INDEX_AT, entry.prevIndex);
 }
 
-// Big-endian stores through a DataView compile to single instructions; Buffer's writers check and
-// store byte by byte, and an index put writes a header and an entry per key. The view of the last
-// target is kept (puts go to one mapping for a long time).
-let lastTarget: Buffer | undefined;
-let lastView: DataView | undefined;
-
-function viewOf(target: Buffer): DataView {
-  if (target !== lastTarget) {
-    lastView = new DataView(target.buffer, target.byteOffset, target.byteLength);
-    lastTarget = target;
-  }
-  return lastView!;
-}
+// An index put writes a header and an entry per key into one mapping: its DataView is kept.
+const views = new DataViewCache();
 
 function setLong(view: DataView, offset: number, value: number): void {
   if (!(Number.isSafeInteger(value) && value >= 0)) assert(false, `cannot store ${value} as an index long`);
