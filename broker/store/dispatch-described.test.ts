@@ -63,7 +63,10 @@ describe.each(storeIoModes())('dispatch of appended records (%s mode)', (ioMode)
       stored(await store.putMessage(sampleMessage(seq++, { sysFlag: SysFlag.TRANSACTION_ROLLBACK, keys: `rolledback${round}` })));
       keys.push(`prepared${round}`, `rolledback${round}`);
     }
+    // A topic whose only record is a prepared transaction gets no consume queue, either way.
+    stored(await store.putMessage(sampleMessage(seq++, { topic: 'PreparedOnly', sysFlag: SysFlag.TRANSACTION_PREPARED })));
     await store.waitDispatched();
+    expect(store.listQueues().has('PreparedOnly')).toBe(false);
     const counts = store.dispatchCounts;
     // The segments rolled several times (end-of-segment markers are read from the log), and the
     // three batches with a surrogate were read from the log from their seventh item on.
@@ -77,6 +80,7 @@ describe.each(storeIoModes())('dispatch of appended records (%s mode)', (ioMode)
     const fromLog = new MessageStore({ storeDir: rebuilt, ioMode, ...CONFIG });
     expect((await fromLog.open()).ok).toBe(true);
     expect(fromLog.dispatchCounts).toEqual({ described: 0, read: seq });
+    expect(fromLog.listQueues().has('PreparedOnly')).toBe(false);
     for (let q = 0; q < 3; q++) {
       const a = path.join(dir, 'consumequeue', 'TopicTest', String(q));
       const b = path.join(rebuilt, 'consumequeue', 'TopicTest', String(q));

@@ -239,8 +239,11 @@ export class Dispatcher {
       }
       const limit = this.limit();
       // Every record of a batch goes to one queue: looked up once (a topic string from a request is
-      // compared with the table's by content, not by reference).
-      let queue = this.sink.consumeQueue(batch.topic, batch.queueId);
+      // compared with the table's by content, not by reference); none for records that take no
+      // queue entry (prepared or rolled-back transactions), as dispatchEntry would not look it up.
+      const tranType = batch.sysFlag & SysFlag.TRANSACTION_MASK;
+      const takesEntries = tranType === 0 || tranType === SysFlag.TRANSACTION_COMMIT;
+      let queue = takesEntries ? this.sink.consumeQueue(batch.topic, batch.queueId) : undefined;
       for (; i < records.length && dispatched < max; i++) {
         const record = records[i]!;
         if (record.commitLogOffset + record.size > limit) {
@@ -272,7 +275,7 @@ export class Dispatcher {
         while (pending) {
           await pending;
           // Looked up again after a wait (the topic may have been deleted meanwhile).
-          queue = this.sink.consumeQueue(batch.topic, batch.queueId);
+          if (takesEntries) queue = this.sink.consumeQueue(batch.topic, batch.queueId);
           pending = this.dispatchEntry(entry, queue); // idempotent: finishes what was missing
         }
         this.offsetValue += record.size;
