@@ -4,8 +4,9 @@
  * progress, kept in a local JSON file written atomically (temp file, fsync, rename), so a crash
  * leaves either the old or the new file, never a torn one.
  *
- * Both keep the current offsets in memory; `update` is cheap and called on every acknowledgement,
- * `persistAll` writes what changed (periodically and on shutdown).
+ * Both keep the current offsets in memory; `update` is cheap: the push consumer calls it with a
+ * queue's committable offset before each pull that carries a commit, each periodic persist and on
+ * shutdown (not on every acknowledgement); `persistAll` writes what changed.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
@@ -41,7 +42,7 @@ interface Entry {
 
 abstract class MemoryOffsets {
   protected readonly entries = new Map<string, Entry>();
-  /** `update` runs on every acknowledgement with the same queue objects: find the entry without building its key. */
+  /** `update` runs often with the same queue objects: find the entry without building its key. */
   private readonly byQueue = new WeakMap<MessageQueue, Entry>();
 
   read(queue: MessageQueue): number | undefined {
