@@ -104,7 +104,7 @@ export class RemotingConnection extends EventEmitter<ConnectionEvents> {
     if (options.idleTimeoutMs > 0) {
       socket.setTimeout(options.idleTimeoutMs, () => this.close(`idle for ${options.idleTimeoutMs} ms`));
     }
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('data', (chunk: Buffer) => this.received(chunk));
     socket.on('error', (error) => this.close(`socket error: ${error.message}`));
     socket.on('close', () => this.close('connection closed by peer'));
   }
@@ -225,18 +225,15 @@ export class RemotingConnection extends EventEmitter<ConnectionEvents> {
 
   private directBytes = 0;
 
-  private onData(chunk: Buffer): void {
-    this.onDecoded(this.decoder.push(chunk));
-  }
 
   /** Where the next socket read may land directly (`DirectReads`): the rest of a frame being assembled. */
   directReadTarget(): Buffer | undefined {
     return this.closeReason === undefined ? this.decoder.directTarget() : undefined;
   }
 
-  /** Bytes read elsewhere (`DirectReads`): `chunk`, or `n` bytes into the last `directReadTarget`. */
+  /** Bytes read from the socket: `chunk` (from 'data' or `DirectReads`), or `n` bytes into the last `directReadTarget`. */
   received(chunk: Buffer): void {
-    this.onData(chunk);
+    this.onDecoded(this.decoder.push(chunk));
   }
 
   receivedDirect(n: number): void {
